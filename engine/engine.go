@@ -1,0 +1,67 @@
+// Package engine is the vocabulary shared by the two storage engines (bundle, packchain),
+// the remote package that chooses between them, and the helper that drives them: refs as
+// a remote lists them, ref updates as git pushes them, per-ref results, and the rejection
+// reasons git understands.
+//
+// It sits below remote so that the engines can speak remote.Engine's types without
+// importing remote (which imports them).
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"git-remote-object-store/gitpack/object"
+)
+
+// Rejection reasons. An engine reports a refused ref update with an error wrapping one of
+// these; the helper turns it into the exact "error <ref> <why>" text git maps to a status.
+var (
+	ErrNonFastForward = errors.New("non-fast-forward")
+	ErrFetchFirst     = errors.New("fetch first")    // the remote moved and has work we lack
+	ErrStaleInfo      = errors.New("stale info")     // --force-with-lease expectation failed
+	ErrAlreadyExists  = errors.New("already exists") // a tag may not be moved without force
+	ErrProtected      = errors.New("protected branch")
+	ErrAtomicFailed   = errors.New("atomic push failed") // another ref of an --atomic push was refused
+)
+
+// Ref is one advertised ref.
+type Ref struct {
+	Name string      // full name, e.g. refs/heads/main, or HEAD
+	Hash object.Hash // zero for a symref
+	// Symref names the target when this ref is symbolic (HEAD → refs/heads/main).
+	Symref string
+}
+
+// Update is one ref update of a push.
+type Update struct {
+	Src   object.Hash // the new value; zero means delete Dst
+	Dst   string      // full remote ref name
+	Force bool        // "+src:dst"
+	// Expect, when HasExpect, is --force-with-lease's expectation: the remote ref must
+	// currently equal Expect (a zero Expect means "must not exist").
+	Expect    object.Hash
+	HasExpect bool
+}
+
+// Delete reports whether this update removes Dst.
+func (u Update) Delete() bool { return u.Src.IsZero() }
+
+// Result is the outcome of one Update. Err is nil on success; otherwise it wraps one of
+// the rejection reasons above, or is some other failure shown to the user as is.
+type Result struct {
+	Dst    string
+	Err    error
+	Forced bool // a non-fast-forward update that was accepted because of Force
+}
+
+// PushOptions are the push-wide options git passes with "option".
+type PushOptions struct {
+	Atomic bool // all updates land or none does
+	DryRun bool
+}
+
+// Lister is the read side every engine has.
+type Lister interface {
+	List(ctx context.Context, forPush bool) ([]Ref, error)
+}

@@ -1,0 +1,204 @@
+// Package object holds the vocabulary every git-format package shares: object ids for
+// both hash functions, object types, and the hash function of a repository.
+package object
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+)
+
+// ErrBadHash: text that is not a full hexadecimal object id.
+var ErrBadHash = errors.New("object: not a valid object id")
+
+// Format is a repository's object format (extensions.objectFormat).
+type Format uint8
+
+const (
+	SHA1   Format = 1
+	SHA256 Format = 2
+)
+
+// ParseFormat reads the names git uses ("sha1", "sha256").
+func ParseFormat(name string) (Format, error) {
+	switch name {
+	case "sha1", "":
+		return SHA1, nil
+	case "sha256":
+		return SHA256, nil
+	}
+	return 0, fmt.Errorf("object: unknown object format %q", name)
+}
+
+func (f Format) String() string {
+	if f == SHA256 {
+		return "sha256"
+	}
+	return "sha1"
+}
+
+// Size is the raw length of an id in this format.
+func (f Format) Size() int {
+	if f == SHA256 {
+		return 32
+	}
+	return 20
+}
+
+// HexSize is the length of an id written in hex.
+func (f Format) HexSize() int { return 2 * f.Size() }
+
+// New returns a fresh hash function for this format.
+func (f Format) New() hash.Hash {
+	if f == SHA256 {
+		return sha256.New()
+	}
+	return sha1.New()
+}
+
+// Zero is the all-zero id of this format (git's "null oid").
+func (f Format) Zero() Hash { return Hash{n: uint8(f.Size())} }
+
+// Hash is an object id of either format. It is comparable and usable as a map key.
+// The zero value (no bytes at all) is "no object" and differs from Format.Zero().
+type Hash struct {
+	b [32]byte
+	n uint8
+}
+
+// FromBytes makes a Hash of a raw 20- or 32-byte id.
+func FromBytes(raw []byte) (Hash, error) {
+	if len(raw) != 20 && len(raw) != 32 {
+		return Hash{}, fmt.Errorf("%w: %d raw bytes", ErrBadHash, len(raw))
+	}
+	var h Hash
+	h.n = uint8(copy(h.b[:], raw))
+	return h, nil
+}
+
+// ParseHash reads a 40- or 64-digit lower- or upper-case hex id.
+func ParseHash(s string) (Hash, error) {
+	if len(s) != 40 && len(s) != 64 {
+		return Hash{}, fmt.Errorf("%w: %q", ErrBadHash, truncate(s))
+	}
+	var h Hash
+	if _, err := hex.Decode(h.b[:len(s)/2], []byte(s)); err != nil {
+		return Hash{}, fmt.Errorf("%w: %q", ErrBadHash, truncate(s))
+	}
+	h.n = uint8(len(s) / 2)
+	return h, nil
+}
+
+// ParseHashFormat is ParseHash that also insists on the given format's length.
+func ParseHashFormat(s string, f Format) (Hash, error) {
+	if len(s) != f.HexSize() {
+		return Hash{}, fmt.Errorf("%w: %q is not a %s id", ErrBadHash, truncate(s), f)
+	}
+	return ParseHash(s)
+}
+
+func truncate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+// Bytes returns the raw id (20 or 32 bytes; empty for the zero Hash).
+func (h Hash) Bytes() []byte { return h.b[:h.n] }
+
+// String returns the id in lower-case hex.
+func (h Hash) String() string { return hex.EncodeToString(h.b[:h.n]) }
+
+// IsZero reports whether h is "no object": the zero Hash or an all-zero id.
+func (h Hash) IsZero() bool {
+	for _, c := range h.b[:h.n] {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Format tells which hash function produced h (by length).
+func (h Hash) Format() Format {
+	if h.n == 32 {
+		return SHA256
+	}
+	return SHA1
+}
+
+// Compare orders ids bytewise, as idx files and git's sorting do.
+func (h Hash) Compare(o Hash) int {
+	a, b := h.b[:h.n], o.b[:o.n]
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
+
+// Sum hashes an object the way git names it: "<type> <size>\0" followed by content.
+func Sum(f Format, t Type, content []byte) Hash {
+	hw := f.New()
+	fmt.Fprintf(hw, "%s %d\x00", t, len(content))
+	hw.Write(content)
+	h, _ := FromBytes(hw.Sum(nil))
+	return h
+}
+
+// Type is an object type as numbered in pack entry headers.
+type Type uint8
+
+const (
+	Bad      Type = 0
+	Commit   Type = 1
+	Tree     Type = 2
+	Blob     Type = 3
+	Tag      Type = 4
+	OfsDelta Type = 6
+	RefDelta Type = 7
+)
+
+// ParseType reads the names used in loose-object headers.
+func ParseType(name string) (Type, error) {
+	switch name {
+	case "commit":
+		return Commit, nil
+	case "tree":
+		return Tree, nil
+	case "blob":
+		return Blob, nil
+	case "tag":
+		return Tag, nil
+	}
+	return Bad, fmt.Errorf("object: unknown object type %q", truncate(name))
+}
+
+func (t Type) String() string {
+	switch t {
+	case Commit:
+		return "commit"
+	case Tree:
+		return "tree"
+	case Blob:
+		return "blob"
+	case Tag:
+		return "tag"
+	case OfsDelta:
+		return "ofs-delta"
+	case RefDelta:
+		return "ref-delta"
+	}
+	return fmt.Sprintf("type(%d)", uint8(t))
+}
+
+// IsBase reports whether t is a whole object type (not a delta).
+func (t Type) IsBase() bool { return t >= Commit && t <= Tag }

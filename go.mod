@@ -1,0 +1,3 @@
+module git-remote-object-store
+
+go 1.26

@@ -1,0 +1,80 @@
+// Package testenv tells tests which real servers are running (scripts/test-servers.sh
+// exports their coordinates) and enforces the project rule: a server-backed test skips
+// with a one-line reason when its server is not configured, except under CI=true, where a
+// missing server is a failure.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// InCI reports whether the tests run under CI (CI=true), where nothing may be skipped.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Need skips (or, in CI, fails) t when ok is false, naming what is missing.
+func Need(t testing.TB, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if InCI() {
+		t.Fatalf("CI=true but %s is not available (run the tests with `make test`)", what)
+	}
+	t.Skipf("skipped: %s is not available (run `make test` to start the test servers)", what)
+}
+
+// S3Config is where versitygw listens and how to sign for it.
+type S3Config struct {
+	Endpoint, AccessKey, SecretKey, Region string
+}
+
+// S3 returns the test S3 server, or skips/fails t when none is configured.
+func S3(t testing.TB) S3Config {
+	t.Helper()
+	c := S3Config{
+		Endpoint:  os.Getenv("GROS_TEST_S3_ENDPOINT"),
+		AccessKey: os.Getenv("GROS_TEST_S3_ACCESS_KEY"),
+		SecretKey: os.Getenv("GROS_TEST_S3_SECRET_KEY"),
+		Region:    os.Getenv("GROS_TEST_S3_REGION"),
+	}
+	Need(t, c.Endpoint != "" && c.AccessKey != "" && c.SecretKey != "", "the S3 test server (GROS_TEST_S3_ENDPOINT)")
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	return c
+}
+
+// AzureConfig is where Azurite listens (path style, account included) and its key.
+type AzureConfig struct {
+	Endpoint, Account, Key string
+}
+
+// Azure returns the test Azure server, or skips/fails t when none is configured.
+func Azure(t testing.TB) AzureConfig {
+	t.Helper()
+	c := AzureConfig{
+		Endpoint: os.Getenv("GROS_TEST_AZ_ENDPOINT"),
+		Account:  os.Getenv("GROS_TEST_AZ_ACCOUNT"),
+		Key:      os.Getenv("GROS_TEST_AZ_KEY"),
+	}
+	Need(t, c.Endpoint != "" && c.Account != "" && c.Key != "", "the Azure test server (GROS_TEST_AZ_ENDPOINT)")
+	return c
+}
+
+// Git returns the path of the real git, the tests' oracle, or skips/fails t.
+func Git(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("git")
+	Need(t, err == nil, "git")
+	return p
+}
+
+// GitLFS returns the path of the real git-lfs, or skips/fails t.
+func GitLFS(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("git-lfs")
+	Need(t, err == nil, "git-lfs")
+	return p
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The project's test command (make test): start the real servers, run every Go test
+# against them, stop exactly the servers this run started, exit with the tests' status.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/test-servers.sh start || exit 1
+trap 'scripts/test-servers.sh stop' EXIT
+eval "$(scripts/test-servers.sh env)"
+go test -count=1 -timeout 25m "$@" ./...
