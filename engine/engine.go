@@ -10,6 +10,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 
 	"git-remote-object-store/gitpack/object"
 )
@@ -55,10 +56,20 @@ type Result struct {
 	Forced bool // a non-fast-forward update that was accepted because of Force
 }
 
-// PushOptions are the push-wide options git passes with "option".
-type PushOptions struct {
-	Atomic bool // all updates land or none does
-	DryRun bool
+// Options carry what git told the helper with "option" that an engine acts on.
+type Options struct {
+	// Progress receives progress lines in git's style ("Writing objects:  42% (…)\r");
+	// nil means git did not ask for progress, so print nothing.
+	Progress  io.Writer
+	Verbosity int  // 0 quiet … 2 chatty; warnings are always printed
+	Cloning   bool // fetch is the first fetch of a "git clone"
+	DryRun    bool // push: decide and report every ref, change nothing
+	Atomic    bool // push: all updates land or none does (only when Caps.Atomic)
+}
+
+// Caps says what an engine can honour, so the helper answers "option" truthfully.
+type Caps struct {
+	Atomic bool
 }
 
 // Lister is the read side every engine has.
