@@ -1,0 +1,128 @@
+package fs_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"git-remote-object-store/store"
+	"git-remote-object-store/store/fs"
+	"git-remote-object-store/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	t.Run("fs", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) store.Store {
+			s, err := fs.New(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}, storetest.Options{PartSize: 5 << 20})
+	})
+}
+
+func TestBadKeys(t *testing.T) {
+	s, err := fs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"", "/abs", "../escape", "a/../../b", "a//b", "a/./b", "a\x00b", `a\b`, ".gros/lock", "trailing/"} {
+		_, err := s.Put(t.Context(), key, strings.NewReader("x"), 1, store.Cond{})
+		if !errors.Is(err, fs.ErrBadKey) {
+			t.Errorf("Put(%q) = %v, want ErrBadKey", key, err)
+		}
+		if _, err := s.Head(t.Context(), key); !errors.Is(err, fs.ErrBadKey) {
+			t.Errorf("Head(%q) = %v, want ErrBadKey", key, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(s.Root()), "escape")); err == nil {
+		t.Fatal("a key escaped the root")
+	}
+}
+
+func TestTempFilesAreInvisibleAndCleaned(t *testing.T) {
+	s, _ := fs.New(t.TempDir())
+	if _, err := s.Put(t.Context(), "k", strings.NewReader("short"), 99, store.Cond{}); err == nil {
+		t.Fatal("a body shorter than its announced size was accepted")
+	}
+	left, _ := os.ReadDir(filepath.Join(s.Root(), ".gros", "tmp"))
+	if len(left) != 0 {
+		t.Fatalf("temporary files left behind: %v", left)
+	}
+	if _, err := s.Head(t.Context(), "k"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("failed Put left an object: %v", err)
+	}
+}
+
+func TestDeleteRemovesEmptyDirs(t *testing.T) {
+	s, _ := fs.New(t.TempDir())
+	s.Put(t.Context(), "refs/heads/x/abc.bundle", strings.NewReader("b"), 1, store.Cond{})
+	if err := s.Delete(t.Context(), "refs/heads/x/abc.bundle"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Root(), "refs")); !os.IsNotExist(err) {
+		t.Fatalf("empty directories left after delete: %v", err)
+	}
+	// Now "refs/heads/x" can become a key.
+	if _, err := s.Put(t.Context(), "refs/heads/x", strings.NewReader("b"), 1, store.Cond{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCrossProcessCreateRace runs several processes that race an IfNoneMatch create:
+// exactly one may win, which an in-process mutex could not guarantee.
+func TestCrossProcessCreateRace(t *testing.T) {
+	if root := os.Getenv("GROS_FS_RACE_ROOT"); root != "" {
+		s, err := fs.New(root)
+		if err != nil {
+			fmt.Println("error", err)
+			os.Exit(3)
+		}
+		id := os.Getenv("GROS_FS_RACE_ID")
+		_, err = s.Put(t.Context(), "lock", strings.NewReader(id), int64(len(id)), store.Cond{IfNoneMatch: true})
+		switch {
+		case err == nil:
+			os.Exit(0)
+		case errors.Is(err, store.ErrPrecondition):
+			os.Exit(1)
+		}
+		fmt.Println("error", err)
+		os.Exit(3)
+	}
+	root := t.TempDir()
+	const procs = 8
+	cmds := make([]*exec.Cmd, procs)
+	outs := make([]*bytes.Buffer, procs)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "-test.run=^TestCrossProcessCreateRace$")
+		cmds[i].Env = append(os.Environ(), "GROS_FS_RACE_ROOT="+root, fmt.Sprint("GROS_FS_RACE_ID=", i))
+		outs[i] = new(bytes.Buffer)
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	winners := 0
+	for i, c := range cmds {
+		err := c.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			winners++
+		case errors.As(err, &ee) && ee.ExitCode() == 1:
+		default:
+			t.Fatalf("process %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	if winners != 1 {
+		t.Fatalf("%d processes won the create race, want exactly 1", winners)
+	}
+}

@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"git-remote-object-store/store"
+	"git-remote-object-store/store/fs"
+	"git-remote-object-store/store/storetest"
+)
+
+func TestPrefixedConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		base, err := fs.New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A neighbour outside the prefix must never show up.
+		base.Put(t.Context(), "other/outside", strings.NewReader("x"), 1, store.Cond{})
+		return store.Prefixed(base, "some/repo")
+	}, storetest.Options{PartSize: 5 << 20, Short: true})
+}
+
+func TestPrefixedKeepsMetaPutter(t *testing.T) {
+	base, _ := fs.New(t.TempDir())
+	if _, ok := store.Prefixed(base, "p").(store.MetaPutter); !ok {
+		t.Fatal("Prefixed hid the backend's MetaPutter")
+	}
+	if _, ok := store.Prefixed(plain{base}, "p").(store.MetaPutter); ok {
+		t.Fatal("Prefixed claims MetaPutter for a store without it")
+	}
+	if store.Prefixed(base, "/") != store.Store(base) {
+		t.Fatal("an empty prefix must return the store itself")
+	}
+}
+
+type plain struct{ store.Store }
+
+func noSleep(context.Context, time.Duration) error { return nil }
+
+func TestPolicyRetriesOnlyTransientErrors(t *testing.T) {
+	transient := &store.Error{Op: "put", Status: 503, Code: "SlowDown", Retryable: true}
+	cases := []struct {
+		name      string
+		errs      []error
+		wantCalls int
+		wantErr   error
+	}{
+		{"success first", []error{nil}, 1, nil},
+		{"503 then ok", []error{transient, nil}, 2, nil},
+		{"reset then ok", []error{syscall.ECONNRESET, nil}, 2, nil},
+		{"short body then ok", []error{io.ErrUnexpectedEOF, nil}, 2, nil},
+		{"not found is final", []error{&store.Error{Status: 404, Err: store.ErrNotFound}}, 1, store.ErrNotFound},
+		{"precondition is final", []error{&store.Error{Status: 412, Err: store.ErrPrecondition}}, 1, store.ErrPrecondition},
+		{"gives up", []error{transient, transient, transient}, 3, transient},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := store.Policy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond, Sleep: noSleep}
+			calls := 0
+			var attempts []int
+			err := p.Do(t.Context(), func(n int) error {
+				attempts = append(attempts, n)
+				calls++
+				return c.errs[min(calls, len(c.errs))-1]
+			})
+			if calls != c.wantCalls {
+				t.Fatalf("%d calls, want %d", calls, c.wantCalls)
+			}
+			if c.wantErr == nil && err != nil || c.wantErr != nil && !errors.Is(err, c.wantErr) {
+				t.Fatalf("err = %v, want %v", err, c.wantErr)
+			}
+			for i, n := range attempts {
+				if n != i {
+					t.Fatalf("attempt numbers %v", attempts)
+				}
+			}
+		})
+	}
+}
+
+func TestPolicyStopsWhenContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	p := store.Policy{Attempts: 10, Base: time.Hour, Max: time.Hour}
+	calls := 0
+	err := p.Do(ctx, func(int) error {
+		calls++
+		cancel()
+		return &store.Error{Status: 500, Retryable: true}
+	})
+	if calls != 1 || err == nil {
+		t.Fatalf("calls %d err %v: a cancelled context must stop retrying at once", calls, err)
+	}
+}
+
+func TestBackoffIsFullJitterWithinBounds(t *testing.T) {
+	var got []time.Duration
+	p := store.Policy{Attempts: 6, Base: 10 * time.Millisecond, Max: 40 * time.Millisecond,
+		Sleep: func(_ context.Context, d time.Duration) error { got = append(got, d); return nil }}
+	p.Do(t.Context(), func(int) error { return &store.Error{Status: 503, Retryable: true} })
+	ceil := []time.Duration{10, 20, 40, 40, 40}
+	if len(got) != len(ceil) {
+		t.Fatalf("%d sleeps, want %d", len(got), len(ceil))
+	}
+	for i, d := range got {
+		if d < 0 || d > ceil[i]*time.Millisecond {
+			t.Fatalf("sleep %d = %v, outside [0, %v]", i, d, ceil[i]*time.Millisecond)
+		}
+	}
+}
+
+func TestErrorTextNamesOpKeyAndHint(t *testing.T) {
+	e := &store.Error{Op: "put", Key: "repo/HEAD", Status: 403, Code: "AccessDenied", Message: "Access Denied", Hint: "grant s3:PutObject"}
+	if got := e.Error(); got != `put "repo/HEAD": HTTP 403 AccessDenied: Access Denied (grant s3:PutObject)` {
+		t.Fatalf("got %q", got)
+	}
+}
