@@ -230,4 +230,3 @@ func testRanges(t *testing.T, s store.Store, _ Options) {
 		t.Errorf("a range starting past the end must be an error")
 	}
 }
-
