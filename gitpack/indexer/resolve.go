@@ -1,0 +1,165 @@
+package indexer
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/gitpack/pack"
+)
+
+// resolveAll resolves every delta as a tree from its base: each base is inflated once,
+// its children are applied, hashed and descended into, depth first, so only one chain
+// of inflated objects is alive at a time.
+func (ix *indexer) resolveAll() error {
+	ofsKids := map[int64][]int{}
+	refKids := map[object.Hash][]int{}
+	for i, e := range ix.entries {
+		switch e.kind {
+		case object.OfsDelta:
+			ofsKids[e.baseOff] = append(ofsKids[e.baseOff], i)
+		case object.RefDelta:
+			refKids[e.baseHash] = append(refKids[e.baseHash], i)
+		}
+	}
+	r := &resolver{ix: ix, ofs: ofsKids, ref: refKids}
+	n := len(ix.entries)
+	for i := 0; i < n; i++ {
+		if ix.entries[i].kind.IsBase() {
+			if err := r.descend(i, nil, 0); err != nil {
+				return err
+			}
+		}
+	}
+	// What is left are REF deltas on bases outside the pack: a thin pack.
+	var missing []object.Hash
+	seen := map[object.Hash]bool{}
+	for i := 0; i < n; i++ {
+		e := ix.entries[i]
+		if !e.resolved && e.kind == object.RefDelta && !seen[e.baseHash] {
+			seen[e.baseHash] = true
+			missing = append(missing, e.baseHash)
+		}
+	}
+	if len(missing) > 0 {
+		if !ix.opt.FixThin || ix.opt.Bases == nil {
+			return bad("%d delta bases are not in the pack (a thin pack; first missing %s)", len(missing), missing[0])
+		}
+		if err := ix.appendBases(r, missing); err != nil {
+			return err
+		}
+	}
+	for _, e := range ix.entries {
+		if !e.resolved {
+			return bad("delta at offset %d could not be resolved (missing or cyclic base)", e.off)
+		}
+	}
+	return nil
+}
+
+type resolver struct {
+	ix  *indexer
+	ofs map[int64][]int
+	ref map[object.Hash][]int
+}
+
+func (r *resolver) descend(i int, data []byte, depth int) error {
+	if depth > pack.MaxDeltaDepth {
+		return bad("delta chain deeper than %d", pack.MaxDeltaDepth)
+	}
+	e := &r.ix.entries[i]
+	kids := append(append([]int(nil), r.ofs[e.off]...), r.ref[e.hash]...)
+	if len(kids) == 0 {
+		return nil
+	}
+	if data == nil {
+		var err error
+		if data, err = r.ix.readData(e); err != nil {
+			return err
+		}
+	}
+	for _, k := range kids {
+		child := &r.ix.entries[k]
+		if child.resolved {
+			continue // a REF delta named a base twice in the pack: already done
+		}
+		delta, err := r.ix.readData(child)
+		if err != nil {
+			return err
+		}
+		out, err := pack.ApplyDelta(data, delta)
+		if err != nil {
+			return fmt.Errorf("delta at offset %d: %w", child.off, err)
+		}
+		child.typ = e.typ
+		child.hash = object.Sum(r.ix.opt.Format, child.typ, out)
+		child.resolved = true
+		r.ix.progress()
+		if err := r.descend(k, out, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendBases completes a thin pack: each missing base is read from the repository,
+// appended as a whole object, and its delta children resolved; then the header count
+// and the trailer are rewritten.
+func (ix *indexer) appendBases(r *resolver, missing []object.Hash) error {
+	hs := int64(ix.opt.Format.Size())
+	end := int64(12)
+	if len(ix.entries) > 0 {
+		end = ix.entries[len(ix.entries)-1].end
+	}
+	if err := ix.f.Truncate(end); err != nil {
+		return err
+	}
+	for _, h := range missing {
+		t, data, err := ix.opt.Bases.Read(h)
+		if err != nil {
+			return bad("thin pack base %s is not in the local repository: %v", h, err)
+		}
+		if object.Sum(ix.opt.Format, t, data) != h {
+			return bad("local object %s does not match its id", h)
+		}
+		var buf bytes.Buffer
+		buf.Write(pack.AppendEntryHeader(nil, t, int64(len(data))))
+		zw := zlib.NewWriter(&buf)
+		zw.Write(data)
+		zw.Close()
+		if _, err := ix.f.WriteAt(buf.Bytes(), end); err != nil {
+			return err
+		}
+		e := entry{off: end, end: end + int64(buf.Len()), crc: crc32.ChecksumIEEE(buf.Bytes()), typ: t, kind: t,
+			size: int64(len(data)), hash: h, resolved: true}
+		ix.entries = append(ix.entries, e)
+		ix.appended++
+		end = e.end
+		if err := r.descend(len(ix.entries)-1, data, 0); err != nil {
+			return err
+		}
+	}
+	var cnt [4]byte
+	binary.BigEndian.PutUint32(cnt[:], uint32(len(ix.entries)))
+	if _, err := ix.f.WriteAt(cnt[:], 8); err != nil {
+		return err
+	}
+	sum := ix.opt.Format.New()
+	if _, err := io.Copy(sum, bufio.NewReaderSize(io.NewSectionReader(ix.f, 0, end), 256<<10)); err != nil {
+		return err
+	}
+	trailer := sum.Sum(nil)
+	if _, err := ix.f.WriteAt(trailer, end); err != nil {
+		return err
+	}
+	if err := ix.f.Truncate(end + hs); err != nil {
+		return err
+	}
+	ix.trailer, _ = object.FromBytes(trailer)
+	return nil
+}

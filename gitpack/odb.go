@@ -1,0 +1,269 @@
+package gitpack
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/gitpack/pack"
+)
+
+// MaxReadSize bounds Read: whole objects are read into memory only up to this size.
+const MaxReadSize = 1 << 31
+
+func (r *Repo) loosePath(dir string, h object.Hash) string {
+	s := h.String()
+	return filepath.Join(dir, s[:2], s[2:])
+}
+
+// Has reports whether the object exists locally (loose, packed, or in an alternate).
+func (r *Repo) Has(h object.Hash) bool {
+	if h.IsZero() || h.Format() != r.format {
+		return false
+	}
+	for _, d := range r.objDirs {
+		if _, err := os.Stat(r.loosePath(d, h)); err == nil {
+			return true
+		}
+	}
+	for _, p := range r.allPacks(false) {
+		if p.Has(h) {
+			return true
+		}
+	}
+	for _, p := range r.allPacks(true) {
+		if p.Has(h) {
+			return true
+		}
+	}
+	return false
+}
+
+// Read returns an object's type and content.
+func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) {
+	if h.Format() != r.format || h.IsZero() {
+		return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)
+	}
+	for _, d := range r.objDirs {
+		t, data, err := readLoose(r.loosePath(d, h), r.format, h)
+		if err == nil {
+			return t, data, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return 0, nil, err
+		}
+	}
+	for _, rescan := range []bool{false, true} {
+		for _, p := range r.allPacks(rescan) {
+			if p.Has(h) {
+				return p.Read(h, r.readBase)
+			}
+		}
+	}
+	return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)
+}
+
+// readBase resolves a REF_DELTA base outside its pack.
+func (r *Repo) readBase(h object.Hash) (object.Type, []byte, error) { return r.Read(h) }
+
+// Stat returns an object's type and size.
+func (r *Repo) Stat(h object.Hash) (object.Type, int64, error) {
+	for _, d := range r.objDirs {
+		t, size, err := statLoose(r.loosePath(d, h))
+		if err == nil {
+			return t, size, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return 0, 0, err
+		}
+	}
+	for _, rescan := range []bool{false, true} {
+		for _, p := range r.allPacks(rescan) {
+			if p.Has(h) {
+				return p.Stat(h, r.readBase)
+			}
+		}
+	}
+	return 0, 0, fmt.Errorf("%w: %s", ErrNotFound, h)
+}
+
+func looseHeader(br *bufio.Reader) (object.Type, int64, error) {
+	hdr, err := br.ReadString(0)
+	if err != nil || len(hdr) > 64 {
+		return 0, 0, fmt.Errorf("bad loose object header")
+	}
+	typ, sz, ok := strings.Cut(strings.TrimSuffix(hdr, "\x00"), " ")
+	t, err := object.ParseType(typ)
+	size, serr := strconv.ParseInt(sz, 10, 64)
+	if !ok || err != nil || serr != nil || size < 0 {
+		return 0, 0, fmt.Errorf("bad loose object header %q", hdr)
+	}
+	return t, size, nil
+}
+
+func openLoose(path string) (*os.File, io.ReadCloser, *bufio.Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	zr, err := zlib.NewReader(bufio.NewReader(f))
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("loose object %s: %w", path, err)
+	}
+	return f, zr, bufio.NewReader(zr), nil
+}
+
+func statLoose(path string) (object.Type, int64, error) {
+	f, zr, br, err := openLoose(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	defer zr.Close()
+	t, size, err := looseHeader(br)
+	if err != nil {
+		return 0, 0, fmt.Errorf("loose object %s: %w", path, err)
+	}
+	return t, size, nil
+}
+
+func readLoose(path string, f object.Format, want object.Hash) (object.Type, []byte, error) {
+	file, zr, br, err := openLoose(path)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer file.Close()
+	defer zr.Close()
+	t, size, err := looseHeader(br)
+	if err != nil {
+		return 0, nil, fmt.Errorf("loose object %s: %w", path, err)
+	}
+	if size > MaxReadSize {
+		return 0, nil, fmt.Errorf("loose object %s: %d bytes is more than this reader holds in memory", path, size)
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(br, data); err != nil {
+		return 0, nil, fmt.Errorf("loose object %s: %w", path, err)
+	}
+	if object.Sum(f, t, data) != want {
+		return 0, nil, fmt.Errorf("loose object %s: content does not match its name", path)
+	}
+	return t, data, nil
+}
+
+// allPacks returns the open packs of every object directory; with rescan it first picks
+// up packs added since the last scan (git may repack, and we index new packs ourselves).
+func (r *Repo) allPacks(rescan bool) []*pack.Pack {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rescan || len(r.packs) == 0 {
+		for _, d := range r.objDirs {
+			names, _ := filepath.Glob(filepath.Join(d, "pack", "pack-*.idx"))
+			for _, idx := range names {
+				pp := strings.TrimSuffix(idx, ".idx") + ".pack"
+				if _, ok := r.packs[pp]; ok {
+					continue
+				}
+				p, err := pack.Open(pp, idx, r.format)
+				if err != nil {
+					continue // a pack being written, or damaged: git would skip it too
+				}
+				r.packs[pp] = p
+			}
+		}
+	}
+	out := make([]*pack.Pack, 0, len(r.packs))
+	for _, p := range r.packs {
+		out = append(out, p)
+	}
+	return out
+}
+
+// ParseCommit returns a commit's tree and parents.
+func ParseCommit(data []byte, f object.Format) (tree object.Hash, parents []object.Hash, err error) {
+	for len(data) > 0 {
+		line, rest, _ := bytes.Cut(data, []byte("\n"))
+		data = rest
+		if len(line) == 0 {
+			break
+		}
+		k, v, _ := bytes.Cut(line, []byte(" "))
+		switch string(k) {
+		case "tree":
+			tree, err = object.ParseHashFormat(string(v), f)
+		case "parent":
+			var p object.Hash
+			p, err = object.ParseHashFormat(string(v), f)
+			parents = append(parents, p)
+		}
+		if err != nil {
+			return object.Hash{}, nil, fmt.Errorf("bad commit: %w", err)
+		}
+	}
+	if tree.IsZero() {
+		return object.Hash{}, nil, errors.New("bad commit: no tree")
+	}
+	return tree, parents, nil
+}
+
+// ParseTag returns the object a tag points at and that object's type.
+func ParseTag(data []byte, f object.Format) (target object.Hash, t object.Type, err error) {
+	for len(data) > 0 {
+		line, rest, _ := bytes.Cut(data, []byte("\n"))
+		data = rest
+		if len(line) == 0 {
+			break
+		}
+		k, v, _ := bytes.Cut(line, []byte(" "))
+		switch string(k) {
+		case "object":
+			target, err = object.ParseHashFormat(string(v), f)
+		case "type":
+			t, err = object.ParseType(string(v))
+		}
+		if err != nil {
+			return object.Hash{}, 0, fmt.Errorf("bad tag: %w", err)
+		}
+	}
+	if target.IsZero() || t == 0 {
+		return object.Hash{}, 0, errors.New("bad tag: no object or type")
+	}
+	return target, t, nil
+}
+
+// TreeEntry is one entry of a tree.
+type TreeEntry struct {
+	Mode uint32
+	Name string
+	Hash object.Hash
+}
+
+// ParseTree decodes a tree object.
+func ParseTree(data []byte, f object.Format) ([]TreeEntry, error) {
+	var out []TreeEntry
+	hs := f.Size()
+	for len(data) > 0 {
+		sp := bytes.IndexByte(data, ' ')
+		nul := bytes.IndexByte(data, 0)
+		if sp <= 0 || nul < sp || nul+1+hs > len(data) {
+			return nil, errors.New("bad tree entry")
+		}
+		mode, err := strconv.ParseUint(string(data[:sp]), 8, 32)
+		if err != nil {
+			return nil, fmt.Errorf("bad tree mode %q", data[:sp])
+		}
+		h, _ := object.FromBytes(data[nul+1 : nul+1+hs])
+		out = append(out, TreeEntry{Mode: uint32(mode), Name: string(data[sp+1 : nul]), Hash: h})
+		data = data[nul+1+hs:]
+	}
+	return out, nil
+}

@@ -1,0 +1,228 @@
+package gitpack_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/internal/testenv"
+)
+
+func git(t *testing.T, dir string, stdin []byte, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(testenv.Git(t), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// richRepo builds history with merges, annotated and nested tags, a submodule gitlink,
+// a symlink, an executable, empty files and an empty tree; some objects packed, some loose.
+func richRepo(t *testing.T, format string) string {
+	t.Helper()
+	dir := t.TempDir()
+	git(t, dir, nil, "init", "-q", "-b", "main", "--object-format="+format, ".")
+	write := func(name, content string, mode os.FileMode) {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(content), mode)
+	}
+	for i := 0; i < 6; i++ {
+		write("src/file.txt", strings.Repeat(fmt.Sprintf("line %d\n", i), 50+i), 0o644)
+		write(fmt.Sprintf("docs/n%d.md", i), "note\n", 0o644)
+		git(t, dir, nil, "add", "-A")
+		git(t, dir, nil, "commit", "-q", "-m", fmt.Sprint("c", i))
+		if i == 2 {
+			git(t, dir, nil, "repack", "-adq")
+		}
+	}
+	git(t, dir, nil, "checkout", "-q", "-b", "side", "HEAD~3")
+	write("run.sh", "#!/bin/sh\necho hi\n", 0o755)
+	write("empty", "", 0o644)
+	os.Symlink("src/file.txt", filepath.Join(dir, "link"))
+	git(t, dir, nil, "add", "-A")
+	git(t, dir, nil, "commit", "-q", "-m", "side")
+	sub := git(t, dir, nil, "rev-parse", "HEAD~1")
+	git(t, dir, nil, "update-index", "--add", "--cacheinfo", "160000,"+sub+",vendor/sub")
+	git(t, dir, nil, "commit", "-q", "-m", "gitlink")
+	git(t, dir, nil, "checkout", "-q", "main")
+	git(t, dir, nil, "merge", "-q", "--no-ff", "-m", "merge", "side")
+	git(t, dir, nil, "tag", "-a", "-m", "v1", "v1", "HEAD~2")
+	git(t, dir, nil, "tag", "-a", "-m", "nested", "v1-signed", "v1")
+	git(t, dir, nil, "tag", "light", "side")
+	empty := git(t, dir, nil, "hash-object", "-t", "tree", "-w", "--stdin")
+	c := git(t, dir, nil, "commit-tree", "-m", "empty tree", empty)
+	git(t, dir, nil, "update-ref", "refs/heads/empty", c)
+	return dir
+}
+
+func open(t *testing.T, dir string) *gitpack.Repo {
+	r, err := gitpack.Open(filepath.Join(dir, ".git"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func hashes(t *testing.T, r *gitpack.Repo, dir string, names ...string) []object.Hash {
+	var out []object.Hash
+	for _, n := range names {
+		h, err := object.ParseHash(git(t, dir, nil, "rev-parse", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func TestWalkMatchesRevList(t *testing.T) {
+	for _, format := range []string{"sha1", "sha256"} {
+		t.Run(format, func(t *testing.T) {
+			dir := richRepo(t, format)
+			r := open(t, dir)
+			cases := []struct{ wants, haves []string }{
+				{[]string{"main"}, nil},
+				{[]string{"v1-signed", "side", "empty"}, nil},
+				{[]string{"main"}, []string{"side"}},
+				{[]string{"main"}, []string{"main~1"}},
+			}
+			for _, c := range cases {
+				var got []string
+				err := r.ReachableObjects(hashes(t, r, dir, c.wants...), hashes(t, r, dir, c.haves...),
+					func(h object.Hash, _ object.Type, path string) error {
+						got = append(got, h.String())
+						return nil
+					})
+				if err != nil {
+					t.Fatal(err)
+				}
+				args := append([]string{"rev-list", "--objects"}, c.wants...)
+				if len(c.haves) > 0 {
+					args = append(append(args, "--not"), c.haves...)
+				}
+				args = append(args, "--")
+				var want []string
+				for _, line := range strings.Split(git(t, dir, nil, args...), "\n") {
+					want = append(want, line[:len(got[0])])
+				}
+				slices.Sort(got)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%v --not %v:\ngot  %d objects\nwant %d objects (git rev-list --objects)", c.wants, c.haves, len(got), len(want))
+				}
+			}
+		})
+	}
+}
+
+func TestOurPackIsAcceptedByGit(t *testing.T) {
+	for _, format := range []string{"sha1", "sha256"} {
+		t.Run(format, func(t *testing.T) {
+			dir := richRepo(t, format)
+			r := open(t, dir)
+			var buf bytes.Buffer
+			res, err := r.WritePack(&buf, hashes(t, r, dir, "main", "v1-signed", "empty"), nil, gitpack.PackOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := t.TempDir()
+			git(t, dst, nil, "init", "-q", "--bare", "--object-format="+format, ".")
+			out := git(t, dst, buf.Bytes(), "index-pack", "--stdin", "--strict")
+			if !strings.Contains(out, res.Hash.String()) {
+				t.Fatalf("git index-pack named the pack %q, we said %s", out, res.Hash)
+			}
+			for _, ref := range []string{"main", "v1-signed", "empty"} {
+				git(t, dst, nil, "update-ref", "refs/x/"+ref, git(t, dir, nil, "rev-parse", ref))
+			}
+			git(t, dst, nil, "fsck", "--full", "--strict")
+		})
+	}
+}
+
+func TestIndexGitPackMatchesGitIdx(t *testing.T) {
+	for _, format := range []string{"sha1", "sha256"} {
+		t.Run(format, func(t *testing.T) {
+			dir := richRepo(t, format)
+			cmd := exec.Command("git", "pack-objects", "--stdout", "--revs", "--delta-base-offset")
+			cmd.Dir, cmd.Stdin = dir, strings.NewReader("main\nside\nv1-signed\n")
+			packData, err := cmd.Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := t.TempDir()
+			git(t, dst, nil, "init", "-q", "--bare", "--object-format="+format, ".")
+			repo, err := gitpack.Open(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer repo.Close()
+			res, err := repo.IndexPack(bytes.NewReader(packData), gitpack.IndexOptions{})
+			if err != nil {
+				t.Fatalf("IndexPack: %v", err)
+			}
+			ours, _ := os.ReadFile(res.IdxPath)
+			ref := filepath.Join(t.TempDir(), "git.pack")
+			os.WriteFile(ref, packData, 0o644)
+			git(t, dst, nil, "index-pack", "-o", ref[:len(ref)-5]+".idx", ref)
+			theirs, _ := os.ReadFile(ref[:len(ref)-5] + ".idx")
+			if !bytes.Equal(ours, theirs) {
+				t.Fatalf("our idx (%d bytes) differs from git index-pack's (%d bytes)", len(ours), len(theirs))
+			}
+			git(t, dst, nil, "update-ref", "refs/heads/main", git(t, dir, nil, "rev-parse", "main"))
+			git(t, dst, nil, "fsck", "--full", "--strict")
+		})
+	}
+}
+
+func TestIndexThinBundlePack(t *testing.T) {
+	dir := t.TempDir()
+	git(t, dir, nil, "init", "-q", "-b", "main", ".")
+	big := strings.Repeat("a fairly long line of text that deltas well\n", 2000)
+	for i, content := range []string{big, big + "one more line\n"} {
+		os.WriteFile(filepath.Join(dir, "big.txt"), []byte(content), 0o644)
+		git(t, dir, nil, "add", ".")
+		git(t, dir, nil, "commit", "-q", "-m", fmt.Sprint("c", i))
+	}
+	b := filepath.Join(t.TempDir(), "thin.bundle")
+	git(t, dir, nil, "bundle", "create", "-q", b, "main~1..main")
+	data, _ := os.ReadFile(b)
+	i := bytes.Index(data, []byte("\n\nPACK"))
+	dst := t.TempDir()
+	git(t, dst, nil, "clone", "-q", "--bare", "--no-local", dir, ".")
+	git(t, dst, nil, "update-ref", "-d", "refs/heads/main")
+	git(t, dst, nil, "reflog", "expire", "--expire=now", "--all")
+	repo, err := gitpack.Open(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	if _, err := repo.IndexPack(bytes.NewReader(data[i+2:]), gitpack.IndexOptions{}); err == nil {
+		t.Fatal("a thin pack was accepted without FixThin")
+	}
+	res, err := repo.IndexPack(bytes.NewReader(data[i+2:]), gitpack.IndexOptions{FixThin: true})
+	if err != nil {
+		t.Fatalf("IndexPack(thin): %v", err)
+	}
+	git(t, dst, nil, "verify-pack", res.IdxPath)
+	git(t, dst, nil, "update-ref", "refs/heads/main", git(t, dir, nil, "rev-parse", "main"))
+	git(t, dst, nil, "fsck", "--full", "--strict")
+}

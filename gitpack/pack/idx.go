@@ -1,0 +1,202 @@
+package pack
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sort"
+
+	"git-remote-object-store/gitpack/object"
+)
+
+var idxMagic = []byte{0xff, 't', 'O', 'c'}
+
+// Idx is a parsed version-2 pack index, held in memory (about 30 bytes per object).
+type Idx struct {
+	f       object.Format
+	fanout  [256]uint32
+	ids     []byte // n × hash size, sorted
+	crcs    []byte // n × 4
+	offs    []byte // n × 4
+	large   []byte // m × 8
+	packSum []byte
+}
+
+// ReadIdx parses an index of the given format, verifying its structure and its own
+// trailing checksum.
+func ReadIdx(r io.Reader, f object.Format) (*Idx, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<36))
+	if err != nil {
+		return nil, fmt.Errorf("read idx: %w", err)
+	}
+	return ParseIdx(data, f)
+}
+
+// ParseIdx parses an index held in data (which it keeps).
+func ParseIdx(data []byte, f object.Format) (*Idx, error) {
+	hs := f.Size()
+	if len(data) < 8+256*4+2*hs || !bytes.Equal(data[:4], idxMagic) || binary.BigEndian.Uint32(data[4:]) != 2 {
+		return nil, fmt.Errorf("%w: not a version 2 pack index", ErrCorrupt)
+	}
+	x := &Idx{f: f}
+	prev := uint32(0)
+	for i := range x.fanout {
+		x.fanout[i] = binary.BigEndian.Uint32(data[8+4*i:])
+		if x.fanout[i] < prev {
+			return nil, fmt.Errorf("%w: idx fan-out is not monotonic", ErrCorrupt)
+		}
+		prev = x.fanout[i]
+	}
+	n := int64(x.fanout[255])
+	p := int64(8 + 256*4)
+	fixed := p + n*int64(hs+8) + 2*int64(hs)
+	if int64(len(data)) < fixed {
+		return nil, fmt.Errorf("%w: idx too short for %d objects", ErrCorrupt, n)
+	}
+	nlarge := (int64(len(data)) - fixed) / 8
+	if (int64(len(data))-fixed)%8 != 0 {
+		return nil, fmt.Errorf("%w: idx has a partial large-offset table", ErrCorrupt)
+	}
+	x.ids = data[p : p+n*int64(hs)]
+	p += n * int64(hs)
+	x.crcs = data[p : p+4*n]
+	p += 4 * n
+	x.offs = data[p : p+4*n]
+	p += 4 * n
+	x.large = data[p : p+8*nlarge]
+	p += 8 * nlarge
+	x.packSum = data[p : p+int64(hs)]
+	h := f.New()
+	h.Write(data[:p+int64(hs)])
+	if !bytes.Equal(h.Sum(nil), data[p+int64(hs):]) {
+		return nil, fmt.Errorf("%w: idx checksum mismatch", ErrCorrupt)
+	}
+	for i := int64(1); i < n; i++ {
+		if bytes.Compare(x.ids[(i-1)*int64(hs):i*int64(hs)], x.ids[i*int64(hs):(i+1)*int64(hs)]) >= 0 {
+			return nil, fmt.Errorf("%w: idx ids not sorted", ErrCorrupt)
+		}
+	}
+	for i := 0; i < int(n); i++ {
+		if o := binary.BigEndian.Uint32(x.offs[4*i:]); o&0x80000000 != 0 && int64(o&0x7fffffff) >= nlarge {
+			return nil, fmt.Errorf("%w: idx large offset out of range", ErrCorrupt)
+		}
+	}
+	return x, nil
+}
+
+// Count is the number of objects.
+func (x *Idx) Count() int { return int(x.fanout[255]) }
+
+// Hash is the i-th id in sorted order.
+func (x *Idx) Hash(i int) object.Hash {
+	hs := x.f.Size()
+	h, _ := object.FromBytes(x.ids[i*hs : (i+1)*hs])
+	return h
+}
+
+// CRC is the CRC-32 of the i-th object's raw entry.
+func (x *Idx) CRC(i int) uint32 { return binary.BigEndian.Uint32(x.crcs[4*i:]) }
+
+// Offset is the i-th object's offset in the pack.
+func (x *Idx) Offset(i int) int64 {
+	o := binary.BigEndian.Uint32(x.offs[4*i:])
+	if o&0x80000000 == 0 {
+		return int64(o)
+	}
+	return int64(binary.BigEndian.Uint64(x.large[8*(o&0x7fffffff):]))
+}
+
+// PackChecksum is the pack trailer the index was made for.
+func (x *Idx) PackChecksum() []byte { return x.packSum }
+
+// Find returns the position of h, or -1.
+func (x *Idx) Find(h object.Hash) int {
+	b := h.Bytes()
+	if len(b) != x.f.Size() {
+		return -1
+	}
+	lo := 0
+	if b[0] > 0 {
+		lo = int(x.fanout[b[0]-1])
+	}
+	hi := int(x.fanout[b[0]])
+	hs := x.f.Size()
+	i := lo + sort.Search(hi-lo, func(k int) bool {
+		return bytes.Compare(x.ids[(lo+k)*hs:(lo+k+1)*hs], b) >= 0
+	})
+	if i < hi && bytes.Equal(x.ids[i*hs:(i+1)*hs], b) {
+		return i
+	}
+	return -1
+}
+
+// IdxEntry is one object for WriteIdx.
+type IdxEntry struct {
+	Hash   object.Hash
+	Offset int64
+	CRC    uint32
+}
+
+// WriteIdx writes a version 2 index for entries (sorted here) of a pack whose trailer is
+// packSum, byte-identical to git index-pack's.
+func WriteIdx(w io.Writer, f object.Format, entries []IdxEntry, packSum []byte) error {
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Hash.Compare(entries[j].Hash) < 0 })
+	h := f.New()
+	bw := io.MultiWriter(w, h)
+	var buf bytes.Buffer
+	buf.Write(idxMagic)
+	binary.Write(&buf, binary.BigEndian, uint32(2))
+	var fan [256]uint32
+	for _, e := range entries {
+		fan[e.Hash.Bytes()[0]]++
+	}
+	var total uint32
+	for i := range fan {
+		total += fan[i]
+		binary.Write(&buf, binary.BigEndian, total)
+	}
+	if _, err := bw.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	write := func(b []byte) error { _, err := bw.Write(b); return err }
+	for i, e := range entries {
+		if i > 0 && entries[i-1].Hash == e.Hash {
+			return fmt.Errorf("%w: object %s twice in one pack", ErrCorrupt, e.Hash)
+		}
+		if err := write(e.Hash.Bytes()); err != nil {
+			return err
+		}
+	}
+	var b4 [4]byte
+	var b8 [8]byte
+	for _, e := range entries {
+		binary.BigEndian.PutUint32(b4[:], e.CRC)
+		if err := write(b4[:]); err != nil {
+			return err
+		}
+	}
+	var large []int64
+	for _, e := range entries {
+		if e.Offset < 0x80000000 {
+			binary.BigEndian.PutUint32(b4[:], uint32(e.Offset))
+		} else {
+			binary.BigEndian.PutUint32(b4[:], 0x80000000|uint32(len(large)))
+			large = append(large, e.Offset)
+		}
+		if err := write(b4[:]); err != nil {
+			return err
+		}
+	}
+	for _, o := range large {
+		binary.BigEndian.PutUint64(b8[:], uint64(o))
+		if err := write(b8[:]); err != nil {
+			return err
+		}
+	}
+	if err := write(packSum); err != nil {
+		return err
+	}
+	_, err := w.Write(h.Sum(nil))
+	return err
+}

@@ -1,0 +1,265 @@
+package pack
+
+import (
+	"bufio"
+	"compress/zlib"
+	"container/list"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"git-remote-object-store/gitpack/object"
+)
+
+// MaxDeltaDepth is git's limit on delta chains when reading.
+const MaxDeltaDepth = 4095
+
+// ErrNotFound: the pack does not hold the object.
+var ErrNotFound = errors.New("pack: object not in pack")
+
+// ResolveFunc reads a REF_DELTA base that is not in this pack (a thin pack's base, or an
+// object in another pack or loose).
+type ResolveFunc func(h object.Hash) (object.Type, []byte, error)
+
+// Pack gives random access to the objects of one pack through its index.
+type Pack struct {
+	f    *os.File
+	size int64
+	Idx  *Idx
+	fmt  object.Format
+
+	mu    sync.Mutex
+	cache *baseCache
+}
+
+// Open opens pack-X.pack with its pack-X.idx.
+func Open(packPath, idxPath string, f object.Format) (*Pack, error) {
+	idxData, err := os.ReadFile(idxPath)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", idxPath, err)
+	}
+	idx, err := ParseIdx(idxData, f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", idxPath, err)
+	}
+	pf, err := os.Open(packPath)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", packPath, err)
+	}
+	st, err := pf.Stat()
+	if err != nil {
+		pf.Close()
+		return nil, err
+	}
+	var hdr [12]byte
+	if _, err := pf.ReadAt(hdr[:], 0); err != nil || string(hdr[:4]) != "PACK" ||
+		binary.BigEndian.Uint32(hdr[8:]) != uint32(idx.Count()) {
+		pf.Close()
+		return nil, fmt.Errorf("%s: %w: header does not match its index", packPath, ErrCorrupt)
+	}
+	return &Pack{f: pf, size: st.Size(), Idx: idx, fmt: f, cache: newBaseCache(32 << 20)}, nil
+}
+
+// Close releases the pack file.
+func (p *Pack) Close() error { return p.f.Close() }
+
+// Has reports whether the pack holds h.
+func (p *Pack) Has(h object.Hash) bool { return p.Idx.Find(h) >= 0 }
+
+// entry is a decoded entry header.
+type entry struct {
+	t        object.Type
+	size     int64
+	baseOff  int64       // OFS_DELTA
+	baseHash object.Hash // REF_DELTA
+	data     int64       // offset of the zlib data
+}
+
+func (p *Pack) entryAt(off int64) (entry, error) {
+	if off < 12 || off >= p.size {
+		return entry{}, fmt.Errorf("%w: offset %d outside the pack", ErrCorrupt, off)
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(p.f, off, min(p.size-off, 64)), 64)
+	t, size, n, err := ReadEntryHeader(br)
+	if err != nil {
+		return entry{}, err
+	}
+	e := entry{t: t, size: size, data: off + int64(n)}
+	switch t {
+	case object.OfsDelta:
+		d, m, err := ReadOfsDistance(br)
+		if err != nil {
+			return entry{}, err
+		}
+		if d <= 0 || d >= off {
+			return entry{}, fmt.Errorf("%w: delta base offset out of range", ErrCorrupt)
+		}
+		e.baseOff, e.data = off-d, e.data+int64(m)
+	case object.RefDelta:
+		raw := make([]byte, p.fmt.Size())
+		if _, err := io.ReadFull(br, raw); err != nil {
+			return entry{}, fmt.Errorf("%w: truncated delta base id", ErrCorrupt)
+		}
+		e.baseHash, _ = object.FromBytes(raw)
+		e.data += int64(len(raw))
+	}
+	return e, nil
+}
+
+// inflate reads exactly size bytes of zlib data at off.
+func (p *Pack) inflate(off, size int64) ([]byte, error) {
+	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(p.f, off, p.size-off), 32<<10))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zlib: %v", ErrCorrupt, err)
+	}
+	defer zr.Close()
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(zr, buf); err != nil {
+		return nil, fmt.Errorf("%w: inflate: %v", ErrCorrupt, err)
+	}
+	return buf, nil
+}
+
+// Read returns the object h, resolving deltas; resolve supplies REF bases that are not
+// in this pack (it may be nil).
+func (p *Pack) Read(h object.Hash, resolve ResolveFunc) (object.Type, []byte, error) {
+	i := p.Idx.Find(h)
+	if i < 0 {
+		return 0, nil, ErrNotFound
+	}
+	return p.ReadAt(p.Idx.Offset(i), resolve)
+}
+
+// ReadAt returns the object whose entry starts at off.
+func (p *Pack) ReadAt(off int64, resolve ResolveFunc) (object.Type, []byte, error) {
+	// Walk down to a base, remembering the deltas on the way, then apply them upwards.
+	var chain []entry
+	var chainOffs []int64
+	var t object.Type
+	var data []byte
+	cur := off
+	for {
+		if ct, cd, ok := p.cachedBase(cur); ok {
+			t, data = ct, cd
+			break
+		}
+		e, err := p.entryAt(cur)
+		if err != nil {
+			return 0, nil, err
+		}
+		if e.t.IsBase() {
+			if data, err = p.inflate(e.data, e.size); err != nil {
+				return 0, nil, err
+			}
+			t = e.t
+			break
+		}
+		chain = append(chain, e)
+		chainOffs = append(chainOffs, cur)
+		if len(chain) > MaxDeltaDepth {
+			return 0, nil, fmt.Errorf("%w: delta chain deeper than %d", ErrCorrupt, MaxDeltaDepth)
+		}
+		if e.t == object.OfsDelta {
+			cur = e.baseOff
+			continue
+		}
+		if j := p.Idx.Find(e.baseHash); j >= 0 {
+			cur = p.Idx.Offset(j)
+			continue
+		}
+		if resolve == nil {
+			return 0, nil, fmt.Errorf("%w: delta base %s is not in the pack", ErrCorrupt, e.baseHash)
+		}
+		if t, data, err = resolve(e.baseHash); err != nil {
+			return 0, nil, fmt.Errorf("delta base %s: %w", e.baseHash, err)
+		}
+		break
+	}
+	for k := len(chain) - 1; k >= 0; k-- {
+		delta, err := p.inflate(chain[k].data, chain[k].size)
+		if err != nil {
+			return 0, nil, err
+		}
+		if data, err = ApplyDelta(data, delta); err != nil {
+			return 0, nil, err
+		}
+		if k > 0 {
+			p.cacheBase(chainOffs[k], t, data)
+		}
+	}
+	return t, data, nil
+}
+
+// Stat returns type and size of h without inflating a whole delta chain's objects more
+// than needed (the size of a delta's result is in its header).
+func (p *Pack) Stat(h object.Hash, resolve ResolveFunc) (object.Type, int64, error) {
+	i := p.Idx.Find(h)
+	if i < 0 {
+		return 0, 0, ErrNotFound
+	}
+	e, err := p.entryAt(p.Idx.Offset(i))
+	if err != nil {
+		return 0, 0, err
+	}
+	if e.t.IsBase() {
+		return e.t, e.size, nil
+	}
+	t, data, err := p.ReadAt(p.Idx.Offset(i), resolve)
+	return t, int64(len(data)), err
+}
+
+func (p *Pack) cachedBase(off int64) (object.Type, []byte, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cache.get(off)
+}
+
+func (p *Pack) cacheBase(off int64, t object.Type, data []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cache.put(off, t, data)
+}
+
+// baseCache keeps recently inflated delta bases, bounded in bytes, least recent out.
+type baseCache struct {
+	max, used int
+	lru       *list.List
+	m         map[int64]*list.Element
+}
+
+type cached struct {
+	off  int64
+	t    object.Type
+	data []byte
+}
+
+func newBaseCache(max int) *baseCache {
+	return &baseCache{max: max, lru: list.New(), m: map[int64]*list.Element{}}
+}
+
+func (c *baseCache) get(off int64) (object.Type, []byte, bool) {
+	if el, ok := c.m[off]; ok {
+		c.lru.MoveToFront(el)
+		v := el.Value.(*cached)
+		return v.t, v.data, true
+	}
+	return 0, nil, false
+}
+
+func (c *baseCache) put(off int64, t object.Type, data []byte) {
+	if len(data) > c.max/4 || c.m[off] != nil {
+		return
+	}
+	c.m[off] = c.lru.PushFront(&cached{off, t, data})
+	c.used += len(data)
+	for c.used > c.max {
+		el := c.lru.Back()
+		v := el.Value.(*cached)
+		c.lru.Remove(el)
+		delete(c.m, v.off)
+		c.used -= len(v.data)
+	}
+}
