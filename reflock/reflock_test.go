@@ -1,0 +1,126 @@
+package reflock_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"git-remote-object-store/internal/testenv"
+	"git-remote-object-store/reflock"
+	"git-remote-object-store/store"
+)
+
+// backends lists the stores the lock is tested on; the cloud ones join when configured.
+func backends(t *testing.T) map[string]func(t *testing.T) store.Store {
+	return testenv.Stores(t)
+}
+
+func TestLock(t *testing.T) {
+	for name, newStore := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Run("AcquireRelease", func(t *testing.T) { testAcquireRelease(t, newStore(t)) })
+			t.Run("StaleTakeover", func(t *testing.T) { testStaleTakeover(t, newStore(t)) })
+			t.Run("Race", func(t *testing.T) { testRace(t, newStore(t)) })
+			t.Run("ForeignFreshLock", func(t *testing.T) { testForeign(t, newStore(t)) })
+		})
+	}
+}
+
+const key = "repo/refs/heads/main/LOCK#.lock"
+
+func testAcquireRelease(t *testing.T, st store.Store) {
+	ctx := t.Context()
+	l, err := reflock.Acquire(ctx, st, key, reflock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reflock.Acquire(ctx, st, key, reflock.Options{}); !errors.Is(err, reflock.ErrLocked) {
+		t.Fatalf("second Acquire = %v, want ErrLocked", err)
+	}
+	if err := l.Refresh(ctx); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	st.List(ctx, "repo/", func(i store.Info) error { keys = append(keys, i.Key); return nil })
+	if len(keys) != 0 {
+		t.Fatalf("left behind after release: %v", keys)
+	}
+	l2, err := reflock.Acquire(ctx, st, key, reflock.Options{})
+	if err != nil {
+		t.Fatalf("Acquire after Release: %v", err)
+	}
+	l2.Release(ctx)
+}
+
+func testStaleTakeover(t *testing.T, st store.Store) {
+	ctx := t.Context()
+	old, err := reflock.Acquire(ctx, st, key, reflock.Options{TTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2100 * time.Millisecond) // Last-Modified has one-second resolution on S3
+	l, err := reflock.Acquire(ctx, st, key, reflock.Options{TTL: time.Second})
+	if err != nil {
+		t.Fatalf("taking over a stale lock: %v", err)
+	}
+	if err := old.Refresh(ctx); err == nil {
+		t.Fatal("the old owner could still refresh a lock that was taken over")
+	}
+	if err := old.Release(ctx); err == nil || !strings.Contains(err.Error(), "taken over") {
+		t.Fatalf("old owner's Release = %v, want a taken-over error", err)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatalf("new owner's Release: %v", err)
+	}
+}
+
+func testRace(t *testing.T, st store.Store) {
+	ctx := t.Context()
+	var inside, maxInside, wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				l, err := reflock.Acquire(ctx, st, key, reflock.Options{})
+				if errors.Is(err, reflock.ErrLocked) {
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				wins.Add(1)
+				n := inside.Add(1)
+				if n > maxInside.Load() {
+					maxInside.Store(n)
+				}
+				time.Sleep(5 * time.Millisecond)
+				inside.Add(-1)
+				if err := l.Release(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if maxInside.Load() != 1 || wins.Load() == 0 {
+		t.Fatalf("%d holders at once (want 1), %d acquisitions", maxInside.Load(), wins.Load())
+	}
+}
+
+func testForeign(t *testing.T, st store.Store) {
+	// A lock whose body is someone else's token is not ours even if it is fresh.
+	ctx := t.Context()
+	st.Put(ctx, key, strings.NewReader("owner=someone-else"), 18, store.Cond{})
+	if _, err := reflock.Acquire(ctx, st, key, reflock.Options{}); !errors.Is(err, reflock.ErrLocked) || !strings.Contains(err.Error(), "someone-else") {
+		t.Fatalf("Acquire over a foreign fresh lock = %v, want ErrLocked naming the owner", err)
+	}
+}
