@@ -58,11 +58,11 @@ type Lock struct {
 	token string
 	ttl   time.Duration
 
-	mu     sync.Mutex
-	etag   string
-	stop   chan struct{}
-	done   chan struct{}
-	lost   error
+	mu   sync.Mutex
+	etag string
+	stop chan struct{}
+	done chan struct{}
+	lost error
 }
 
 func newToken() string {
