@@ -1,0 +1,217 @@
+package bundle
+
+// The bundle engine: DESIGN §4.1, byte-compatible with awslabs/git-remote-s3.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/reflock"
+	"git-remote-object-store/store"
+)
+
+// Keys of the layout, relative to the remote's prefix.
+const (
+	FormatKey    = "FORMAT"
+	HeadKey      = "HEAD"
+	FormatName   = "bundle"
+	lockName     = "LOCK#.lock"
+	protectName  = "PROTECTED#"
+	zipName      = "repo.zip"
+	bundleSuffix = ".bundle"
+)
+
+var bundleKeyRE = regexp.MustCompile(`^(refs/.+)/([0-9a-f]{40}|[0-9a-f]{64})\.bundle$`)
+
+// Config tunes an Engine.
+type Config struct {
+	Zip      bool          // mirror each pushed ref's tree as <ref>/repo.zip
+	LockTTL  time.Duration // 0: reflock.TTLFromEnv()
+	Parallel int           // concurrent bundle downloads; 0: 4
+	Warn     io.Writer     // warnings (always printed); nil: discarded
+}
+
+// Engine stores one full-history bundle per ref.
+type Engine struct {
+	st   store.Store // scoped to the remote's prefix
+	repo *gitpack.Repo
+	cfg  Config
+
+	mu    sync.Mutex
+	state *remoteState // the last listing, reused by Fetch and Push
+}
+
+// NewEngine returns the bundle engine over st (already scoped to the remote's prefix).
+func NewEngine(st store.Store, repo *gitpack.Repo, cfg Config) *Engine {
+	if cfg.LockTTL <= 0 {
+		cfg.LockTTL = reflock.TTLFromEnv()
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
+	}
+	if cfg.Warn == nil {
+		cfg.Warn = io.Discard
+	}
+	return &Engine{st: st, repo: repo, cfg: cfg}
+}
+
+// Caps: one bundle per ref cannot change several refs at once, so no --atomic.
+func (e *Engine) Caps() engine.Caps { return engine.Caps{} }
+
+// refState is what the bucket holds for one ref.
+type refState struct {
+	bundles   []store.Info // newest first
+	hash      object.Hash  // from the newest bundle's name
+	protected bool
+}
+
+type remoteState struct {
+	refs map[string]*refState
+	head string
+}
+
+func (e *Engine) warnf(format string, args ...any) {
+	fmt.Fprintf(e.cfg.Warn, "warning: "+format+"\n", args...)
+}
+
+// scan lists the whole prefix once and classifies every key.
+func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
+	st := &remoteState{refs: map[string]*refState{}}
+	get := func(ref string) *refState {
+		r := st.refs[ref]
+		if r == nil {
+			r = &refState{}
+			st.refs[ref] = r
+		}
+		return r
+	}
+	var format object.Format // unknown without a local repository (management verbs)
+	if e.repo != nil {
+		format = e.repo.Format()
+	}
+	err := e.st.List(ctx, "refs/", func(info store.Info) error {
+		key := info.Key
+		switch {
+		case strings.HasSuffix(key, "/"+protectName):
+			ref := strings.TrimSuffix(key, "/"+protectName)
+			if gitpack.CheckRefName(ref) == nil {
+				get(ref).protected = true
+			}
+			return nil
+		case !strings.HasSuffix(key, bundleSuffix):
+			return nil // locks, zips, anything else
+		}
+		m := bundleKeyRE.FindStringSubmatch(key)
+		if m == nil {
+			e.warnf("ignoring %q: not <ref>/<sha>.bundle", key)
+			return nil
+		}
+		ref, hex := m[1], m[2]
+		if err := gitpack.CheckRefName(ref); err != nil {
+			e.warnf("ignoring %q: invalid ref name: %v", key, err)
+			return nil
+		}
+		if format != 0 && len(hex) != format.HexSize() {
+			e.warnf("ignoring %q: a %d-digit id in a %s repository", key, len(hex), format)
+			return nil
+		}
+		r := get(ref)
+		r.bundles = append(r.bundles, info)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list refs: %w", err)
+	}
+	for ref, r := range st.refs {
+		if len(r.bundles) == 0 {
+			continue
+		}
+		sort.SliceStable(r.bundles, func(i, j int) bool {
+			return r.bundles[i].LastModified.After(r.bundles[j].LastModified)
+		})
+		if len(r.bundles) > 1 {
+			e.warnf("%s has %d bundles on the remote; using the newest (run `git object-store doctor --fix`)", ref, len(r.bundles))
+		}
+		r.hash, _ = object.ParseHash(bundleHex(r.bundles[0].Key))
+	}
+	head, err := e.readHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.head = head
+	e.mu.Lock()
+	e.state = st
+	e.mu.Unlock()
+	return st, nil
+}
+
+func bundleHex(key string) string {
+	return strings.TrimSuffix(path.Base(key), bundleSuffix)
+}
+
+func (e *Engine) readHead(ctx context.Context) (string, error) {
+	rc, _, err := e.st.Get(ctx, HeadKey, nil)
+	if store.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read HEAD: %w", err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 4096))
+	if err != nil {
+		return "", fmt.Errorf("read HEAD: %w", err)
+	}
+	head := strings.TrimSpace(string(b))
+	head = strings.TrimPrefix(head, "ref: ")
+	if gitpack.CheckRefName(head) != nil {
+		e.warnf("ignoring the remote HEAD %q: not a valid ref name", head)
+		return "", nil
+	}
+	return head, nil
+}
+
+// List advertises one ref per bundle (the newest when there are several) and HEAD.
+func (e *Engine) List(ctx context.Context, forPush bool) ([]engine.Ref, error) {
+	st, err := e.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var refs []engine.Ref
+	names := make([]string, 0, len(st.refs))
+	for name, r := range st.refs {
+		if len(r.bundles) > 0 {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	if !forPush && st.head != "" {
+		if r := st.refs[st.head]; r != nil && len(r.bundles) > 0 {
+			refs = append(refs, engine.Ref{Name: "HEAD", Symref: st.head})
+		}
+	}
+	for _, name := range names {
+		refs = append(refs, engine.Ref{Name: name, Hash: st.refs[name].hash})
+	}
+	return refs, nil
+}
+
+func (e *Engine) current(ctx context.Context) (*remoteState, error) {
+	e.mu.Lock()
+	st := e.state
+	e.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	return e.scan(ctx)
+}

@@ -1,0 +1,107 @@
+package bundle
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
+)
+
+// ErrNoBundle: git asked for an object no bundle on the remote ends at (the remote
+// changed between list and fetch, or the bucket is damaged).
+var ErrNoBundle = errors.New("bundle: no bundle on the remote holds the wanted commit")
+
+// Fetch downloads the bundle of every wanted ref the local repository lacks, several at
+// once, each streamed straight into the indexer. A bundle shared by several refs (same
+// sha) is fetched once.
+func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options) error {
+	st, err := e.current(ctx)
+	if err != nil {
+		return err
+	}
+	keys := map[object.Hash]string{}
+	var order []object.Hash
+	for _, w := range wants {
+		if _, dup := keys[w.Hash]; dup || e.repo.Has(w.Hash) {
+			continue
+		}
+		key := ""
+		if r := st.refs[w.Name]; r != nil && len(r.bundles) > 0 && r.hash == w.Hash {
+			key = r.bundles[0].Key
+		}
+		for _, r := range st.refs { // the same commit under another name
+			if key == "" && len(r.bundles) > 0 && r.hash == w.Hash {
+				key = r.bundles[0].Key
+			}
+		}
+		if key == "" {
+			return fmt.Errorf("fetch %s %s: %w (the remote may have changed; fetch again)", w.Hash, w.Name, ErrNoBundle)
+		}
+		keys[w.Hash] = key
+		order = append(order, w.Hash)
+	}
+	sem := make(chan struct{}, e.cfg.Parallel)
+	errs := make([]error, len(order))
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i, h := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if errs[i] = e.fetchBundle(ctx, keys[h], h, o); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) fetchBundle(ctx context.Context, key string, want object.Hash, o engine.Options) error {
+	rc, info, err := e.st.Get(ctx, key, nil)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", key, err)
+	}
+	defer rc.Close()
+	body := engine.CountingReader(rc, o.Progress, "Receiving "+key, info.Size)
+	br := bufio.NewReaderSize(body, 64<<10)
+	h, err := ReadHeader(br)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", key, err)
+	}
+	if h.Format != e.repo.Format() {
+		return fmt.Errorf("fetch %s: a %s bundle cannot go into this %s repository", key, h.Format, e.repo.Format())
+	}
+	found := false
+	for _, r := range h.Refs {
+		found = found || r.Hash == want
+	}
+	if !found {
+		return fmt.Errorf("fetch %s: the bundle does not contain %s (damaged or mislabelled; run `git object-store doctor`)", key, want)
+	}
+	for _, p := range h.Prereqs {
+		if !e.repo.Has(p.Hash) {
+			return fmt.Errorf("fetch %s: the bundle needs %s, which this repository lacks", key, p.Hash)
+		}
+	}
+	if _, err := e.repo.IndexPack(br, gitpack.IndexOptions{FixThin: len(h.Prereqs) > 0}); err != nil {
+		return fmt.Errorf("fetch %s: %w", key, err)
+	}
+	if !e.repo.Has(want) {
+		return fmt.Errorf("fetch %s: %s is missing after indexing the bundle (damaged bundle)", key, want)
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/reflock"
+	"git-remote-object-store/store"
+)
+
+// Push applies each update on its own (the bundle layout has no multi-ref transaction):
+// decide against a fresh listing, take the ref's lock, re-check that the ref did not
+// move, stream the new bundle up, then delete the old one. A failure leaves the remote
+// as it was: the old bundle goes only after the new one has landed.
+func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Options) ([]engine.Result, error) {
+	st, err := e.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]engine.Result, len(updates))
+	for i, u := range updates {
+		results[i] = e.pushOne(ctx, st, u, o)
+	}
+	return results, nil
+}
+
+func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, o engine.Options) engine.Result {
+	res := engine.Result{Dst: u.Dst}
+	r := st.refs[u.Dst]
+	if r == nil {
+		r = &refState{}
+	}
+	forced, err := e.check(r, u)
+	if err != nil || o.DryRun {
+		res.Err, res.Forced = err, forced
+		return res
+	}
+	lock, err := reflock.Acquire(ctx, e.st, u.Dst+"/"+lockName, reflock.Options{TTL: e.cfg.LockTTL})
+	if err != nil {
+		res.Err = fmt.Errorf("lock %s: %w", u.Dst, err)
+		return res
+	}
+	defer func() {
+		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
+			e.warnf("could not release the lock of %s: %v (it expires after %s)", u.Dst, err, e.cfg.LockTTL)
+		}
+	}()
+	now, err := e.refNow(ctx, u.Dst)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if now.hash != r.hash || len(now.bundles) != len(r.bundles) {
+		res.Err = fmt.Errorf("%s moved while we prepared the push: %w", u.Dst, engine.ErrFetchFirst)
+		return res
+	}
+	if u.Delete() {
+		res.Err = e.deleteKeys(ctx, now, "")
+		return res
+	}
+	key := u.Dst + "/" + u.Src.String() + bundleSuffix
+	if err := e.upload(ctx, key, u, o); err != nil {
+		res.Err = err
+		return res
+	}
+	if err := e.ensureMarkers(ctx, u.Dst); err != nil {
+		e.warnf("%v", err)
+	}
+	if err := e.deleteKeys(ctx, now, key); err != nil {
+		e.warnf("the new bundle of %s landed but an old one could not be removed: %v (run `git object-store doctor --fix`)", u.Dst, err)
+	}
+	if e.cfg.Zip {
+		if err := e.putZip(ctx, u); err != nil {
+			e.warnf("%s was pushed but its zip mirror failed: %v", u.Dst, err)
+		}
+	}
+	res.Forced = forced
+	return res
+}
+
+// check decides an update against the listed state, git's rules first.
+func (e *Engine) check(r *refState, u engine.Update) (forced bool, err error) {
+	cur := r.hash
+	if len(r.bundles) > 1 {
+		return false, fmt.Errorf("%s has %d bundles on the remote; run `git object-store doctor --fix` first", u.Dst, len(r.bundles))
+	}
+	if u.HasExpect && !sameOrBothZero(cur, u.Expect) {
+		return false, engine.ErrStaleInfo
+	}
+	if u.Delete() {
+		if r.protected {
+			return false, fmt.Errorf("%w: %s cannot be deleted (git object-store unprotect to allow it)", engine.ErrProtected, u.Dst)
+		}
+		if len(r.bundles) == 0 {
+			return false, fmt.Errorf("%s does not exist on the remote", u.Dst)
+		}
+		return false, nil
+	}
+	if len(r.bundles) == 0 || cur == u.Src {
+		return false, nil
+	}
+	if strings.HasPrefix(u.Dst, "refs/tags/") && !u.Force {
+		return false, engine.ErrAlreadyExists
+	}
+	if !e.repo.Has(cur) {
+		if u.Force && !r.protected {
+			return true, nil
+		}
+		return false, engine.ErrFetchFirst
+	}
+	ff, err := e.repo.IsAncestor(cur, u.Src)
+	if err != nil {
+		return false, fmt.Errorf("check fast-forward of %s: %w", u.Dst, err)
+	}
+	switch {
+	case ff:
+		return false, nil
+	case !u.Force:
+		return false, engine.ErrNonFastForward
+	case r.protected:
+		return false, fmt.Errorf("%w: %s accepts fast-forwards only", engine.ErrProtected, u.Dst)
+	}
+	return true, nil
+}
+
+func sameOrBothZero(a, b object.Hash) bool {
+	if a.IsZero() || b.IsZero() {
+		return a.IsZero() && b.IsZero()
+	}
+	return a == b
+}
+
+// refNow re-lists one ref under its lock.
+func (e *Engine) refNow(ctx context.Context, ref string) (*refState, error) {
+	r := &refState{}
+	err := e.st.List(ctx, ref+"/", func(info store.Info) error {
+		if m := bundleKeyRE.FindStringSubmatch(info.Key); m != nil && m[1] == ref {
+			r.bundles = append(r.bundles, info)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", ref, err)
+	}
+	if len(r.bundles) > 0 {
+		newest := r.bundles[0]
+		for _, b := range r.bundles[1:] {
+			if b.LastModified.After(newest.LastModified) {
+				newest = b
+			}
+		}
+		r.hash, _ = object.ParseHash(bundleHex(newest.Key))
+	}
+	return r, nil
+}
+
+// upload streams header + pack straight into the store: no temporary file, no buffer
+// beyond the store's part size.
+func (e *Engine) upload(ctx context.Context, key string, u engine.Update, o engine.Options) error {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(e.writeBundle(pw, u.Dst, u.Src))
+	}()
+	body := engine.CountingReader(pr, o.Progress, "Writing "+key, -1)
+	_, err := e.st.Put(ctx, key, body, -1, store.Cond{})
+	pr.CloseWithError(errors.New("upload ended"))
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", key, err)
+	}
+	return nil
+}
+
+// writeBundle writes a self-contained bundle of the whole history of tip.
+func (e *Engine) writeBundle(w io.Writer, ref string, tip object.Hash) error {
+	h := &Header{Version: 2, Format: e.repo.Format(), Refs: []Ref{{Hash: tip, Name: ref}}}
+	if h.Format != object.SHA1 {
+		h.Version = 3
+	}
+	if err := WriteHeader(w, h); err != nil {
+		return err
+	}
+	_, err := e.repo.WritePack(w, []object.Hash{tip}, nil, gitpack.PackOptions{})
+	return err
+}
+
+// ensureMarkers writes FORMAT and, for the first branch pushed, HEAD, if absent.
+func (e *Engine) ensureMarkers(ctx context.Context, ref string) error {
+	put := func(key, body string) error {
+		_, err := e.st.Put(ctx, key, strings.NewReader(body), int64(len(body)), store.Cond{IfNoneMatch: true})
+		if err != nil && !store.IsPrecondition(err) {
+			return fmt.Errorf("write %s: %w", key, err)
+		}
+		return nil
+	}
+	if err := put(FormatKey, FormatName); err != nil {
+		return err
+	}
+	if strings.HasPrefix(ref, "refs/heads/") {
+		return put(HeadKey, ref)
+	}
+	return nil
+}
+
+// deleteKeys removes a ref's bundles (all but keep) and, on delete, its zip mirror.
+func (e *Engine) deleteKeys(ctx context.Context, r *refState, keep string) error {
+	var errs []error
+	for _, b := range r.bundles {
+		if b.Key != keep {
+			if err := e.st.Delete(ctx, b.Key); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if keep == "" && len(r.bundles) > 0 {
+		ref := strings.TrimSuffix(r.bundles[0].Key, "/"+path.Base(r.bundles[0].Key))
+		if err := e.st.Delete(ctx, ref+"/"+zipName); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,271 @@
+package remote
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// ErrURL: a remote URL this tool cannot use.
+var ErrURL = errors.New("remote: bad URL")
+
+// Backend kinds.
+const (
+	S3    = "s3"
+	Azure = "azblob"
+	FS    = "fs"
+)
+
+// Engines.
+const (
+	EngineBundle    = "bundle"
+	EnginePackchain = "packchain"
+)
+
+// Location is a parsed remote URL.
+type Location struct {
+	URL     string // as given, for messages (never holds a secret: we reject userinfo passwords)
+	Scheme  string // the scheme as typed, e.g. "s3+https"
+	Backend string // S3, Azure or FS
+
+	Endpoint  string // scheme://host[:port] of the service (S3, Azure); "" = AWS default for s3://
+	Bucket    string // S3 bucket or Azure container
+	Account   string // Azure storage account
+	Dir       string // FS: the directory used as the bucket
+	Prefix    string // path inside the bucket ("" = bucket root)
+	PathStyle bool   // S3: path-style requests
+	Region    string // S3
+
+	Engine     string // "" = detect from the bucket (default bundle for a new remote)
+	Zip        bool
+	Credential string // named section of the credentials file
+	Profile    string // AWS profile
+	AWSLabs    bool   // written as s3:// or s3+zip:// (awslabs/git-remote-s3 form)
+}
+
+var (
+	awsVirtualRE = regexp.MustCompile(`^(.+)\.s3(?:[.-](?:dualstack\.)?([a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$`)
+	awsPathRE    = regexp.MustCompile(`^s3(?:[.-](?:dualstack\.)?([a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$`)
+	bucketRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	containerRE  = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$|^\$root$`)
+	accountRE    = regexp.MustCompile(`^[a-z0-9]{3,24}$`)
+)
+
+// Parse parses a remote URL.
+func Parse(raw string) (*Location, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrURL, redact(raw), fmt.Sprintf(format, args...))
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, bad("%v", errors.Unwrap(err))
+	}
+	if u.User != nil {
+		if _, hasPass := u.User.Password(); hasPass {
+			return nil, bad("credentials do not belong in the URL; use credential=NAME or the environment")
+		}
+	}
+	loc := &Location{URL: redact(raw), Scheme: u.Scheme}
+	if err := loc.options(u.Query()); err != nil {
+		return nil, bad("%v", err)
+	}
+	switch u.Scheme {
+	case "s3", "s3+zip":
+		err = loc.awslabs(u)
+	case "s3+https", "s3+http":
+		err = loc.s3(u)
+	case "az+https", "az+http":
+		err = loc.azure(u)
+	case "fs+file":
+		err = loc.fs(u)
+	default:
+		return nil, bad("unknown scheme %q (use s3+https, s3+http, az+https, az+http, fs+file or s3)", u.Scheme)
+	}
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	return loc, nil
+}
+
+func (l *Location) options(q url.Values) error {
+	for k, vs := range q {
+		if len(vs) != 1 {
+			return fmt.Errorf("option %s given %d times", k, len(vs))
+		}
+		v := vs[0]
+		switch k {
+		case "engine":
+			if v != EngineBundle && v != EnginePackchain {
+				return fmt.Errorf("engine=%q: want bundle or packchain", v)
+			}
+			l.Engine = v
+		case "zip":
+			if v != "1" && v != "true" && v != "0" && v != "false" {
+				return fmt.Errorf("zip=%q: want 1 or 0", v)
+			}
+			l.Zip = v == "1" || v == "true"
+		case "credential":
+			if !nameOK(v) {
+				return fmt.Errorf("credential=%q: a section name of letters, digits, '-', '_' and '.'", v)
+			}
+			l.Credential = v
+		case "profile":
+			if !nameOK(v) {
+				return fmt.Errorf("profile=%q is not a valid profile name", v)
+			}
+			l.Profile = v
+		case "region":
+			if !regexp.MustCompile(`^[a-z0-9-]{1,40}$`).MatchString(v) {
+				return fmt.Errorf("region=%q is not a region name", v)
+			}
+			l.Region = v
+		case "style":
+			if v != "path" && v != "virtual" {
+				return fmt.Errorf("style=%q: want path or virtual", v)
+			}
+		default:
+			return fmt.Errorf("unknown option %q (known: engine, zip, credential, profile, region, style)", k)
+		}
+	}
+	return nil
+}
+
+func nameOK(s string) bool {
+	return regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`).MatchString(s)
+}
+
+func cleanPrefix(p string) (string, error) {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return "", nil
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", fmt.Errorf("path %q has an empty, '.' or '..' segment", p)
+		}
+	}
+	if strings.ContainsAny(p, "\x00\\") {
+		return "", fmt.Errorf("path %q has a NUL or backslash", p)
+	}
+	return p, nil
+}
+
+func (l *Location) awslabs(u *url.URL) error {
+	l.Backend, l.AWSLabs, l.PathStyle = S3, true, false
+	l.Zip = l.Zip || u.Scheme == "s3+zip"
+	if u.User != nil && u.User.Username() != "" {
+		l.Profile = u.User.Username()
+	}
+	l.Bucket = u.Host
+	if !bucketRE.MatchString(l.Bucket) {
+		return fmt.Errorf("bucket %q is not a valid bucket name", l.Bucket)
+	}
+	var err error
+	l.Prefix, err = cleanPrefix(u.Path)
+	return err
+}
+
+func (l *Location) s3(u *url.URL) error {
+	l.Backend = S3
+	host := u.Hostname()
+	if host == "" {
+		return errors.New("no host")
+	}
+	l.Endpoint = strings.TrimPrefix(u.Scheme, "s3+") + "://" + u.Host
+	rest := u.Path
+	switch m := awsVirtualRE.FindStringSubmatch(host); {
+	case m != nil:
+		l.Bucket, l.Region = m[1], m[2]
+		l.Endpoint = strings.TrimPrefix(u.Scheme, "s3+") + "://" + strings.TrimPrefix(host, m[1]+".")
+		if u.Port() != "" {
+			l.Endpoint += ":" + u.Port()
+		}
+	default:
+		if m := awsPathRE.FindStringSubmatch(host); m != nil {
+			l.Region = m[1]
+		}
+		l.PathStyle = true
+		seg, after, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+		l.Bucket, rest = seg, after
+	}
+	if l.Region == "" && strings.HasSuffix(host, ".amazonaws.com") {
+		l.Region = "us-east-1" // the legacy global endpoint
+	}
+	if !bucketRE.MatchString(l.Bucket) {
+		return fmt.Errorf("bucket %q is not a valid bucket name", l.Bucket)
+	}
+	if q := u.Query().Get("style"); q != "" {
+		l.PathStyle = q == "path"
+	} else if !l.PathStyle {
+		l.PathStyle = isIP(host) || strings.Contains(l.Bucket, ".") && u.Scheme == "s3+https"
+	}
+	var err error
+	l.Prefix, err = cleanPrefix(rest)
+	return err
+}
+
+func isIP(host string) bool { return net.ParseIP(host) != nil || host == "localhost" }
+
+func (l *Location) azure(u *url.URL) error {
+	l.Backend = Azure
+	host := u.Hostname()
+	if host == "" {
+		return errors.New("no host")
+	}
+	scheme := strings.TrimPrefix(u.Scheme, "az+")
+	parts := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
+	if acct, _, ok := strings.Cut(host, ".blob."); ok && !isIP(host) {
+		l.Account = acct
+		l.Endpoint = scheme + "://" + u.Host
+	} else {
+		// Path style (Azurite, Azure Stack, private endpoints by IP): /account/container/…
+		if len(parts) < 2 {
+			return errors.New("path-style Azure URLs need /account/container[/prefix]")
+		}
+		l.Account, parts = parts[0], parts[1:]
+		l.Endpoint = scheme + "://" + u.Host + "/" + l.Account
+	}
+	if !accountRE.MatchString(l.Account) {
+		return fmt.Errorf("storage account %q is not valid (3-24 lower-case letters and digits)", l.Account)
+	}
+	if len(parts) == 0 || parts[0] == "" {
+		return errors.New("no container")
+	}
+	l.Bucket = parts[0]
+	if !containerRE.MatchString(l.Bucket) {
+		return fmt.Errorf("container %q is not valid (3-63 lower-case letters, digits and single hyphens)", l.Bucket)
+	}
+	var err error
+	l.Prefix, err = cleanPrefix(strings.Join(parts[1:], "/"))
+	return err
+}
+
+func (l *Location) fs(u *url.URL) error {
+	l.Backend = FS
+	if u.Host != "" && u.Host != "localhost" {
+		return fmt.Errorf("fs+file URLs name a local directory: fs+file:///path (host %q given)", u.Host)
+	}
+	if !path.IsAbs(u.Path) {
+		return errors.New("fs+file needs an absolute path: fs+file:///abs/path")
+	}
+	l.Dir = path.Clean(u.Path)
+	if l.Dir == "/" {
+		return errors.New("refusing to use / as a bucket")
+	}
+	return nil
+}
+
+// redact drops a password from a URL for messages.
+func redact(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "REDACTED")
+			return u.String()
+		}
+	}
+	return raw
+}
