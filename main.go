@@ -1,15 +1,39 @@
 // Command git-remote-object-store is a git remote helper and management tool that keeps
 // git repositories in an S3-compatible bucket, an Azure Blob container or a local
 // directory. Installed under the names git-remote-<scheme> it speaks git's remote-helper
-// protocol; called by its own name it runs a management verb.
+// protocol; called by its own name (or as `git object-store`) it runs a management verb.
 package main
 
 import (
-	"fmt"
+	"context"
+	"io"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
 )
 
+// Exit codes (DESIGN §7).
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+var version = "dev"
+
 func main() {
-	fmt.Fprintln(os.Stderr, "git-remote-object-store: not built yet")
-	os.Exit(1)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	name := filepath.Base(args[0])
+	if scheme, ok := strings.CutPrefix(name, "git-remote-"); ok && scheme != "object-store" {
+		return runHelper(ctx, scheme, args[1:], stdin, stdout, stderr)
+	}
+	return runCLI(ctx, args[1:], stdin, stdout, stderr)
 }

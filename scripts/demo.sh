@@ -28,7 +28,7 @@ run git remote add origin "$URL"
 run git push -u origin main
 
 step "what landed in the bucket directory"
-(cd "$WORK/bucket" && find . -type f | sort)
+(cd "$WORK/bucket" && find . -type f -not -path '*/.gros/*' | sort)
 
 step "clone it back"
 run git clone "$URL" "$WORK/clone"

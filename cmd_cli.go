@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+type verb struct {
+	name, args, help string
+	run              func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func verbs() []verb {
+	return []verb{
+		{"install", "[--bin-dir DIR] [--dry-run]", "link git-remote-<scheme> helpers and git-object-store next to this binary (or into DIR)", cmdInstall},
+		{"ls", "<url>", "list the remote's refs, marking protected ones", cmdLs},
+		{"protect", "<url> <branch>", "refuse deletes and non-fast-forward pushes of a branch", cmdProtect},
+		{"unprotect", "<url> <branch>", "lift a branch's protection", cmdUnprotect},
+		{"delete-branch", "<url> <branch>", "delete a branch on the remote (refused when protected)", cmdDeleteBranch},
+		{"version", "", "print the version", cmdVersion},
+	}
+}
+
+func runCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, v := range verbs() {
+		if v.name == args[0] {
+			if len(args) > 1 && (args[1] == "--help" || args[1] == "-h") {
+				fmt.Fprintf(stdout, "usage: git-remote-object-store %s %s\n\n%s\n", v.name, v.args, v.help)
+				return exitOK
+			}
+			return v.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "git-remote-object-store: unknown verb %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: git-remote-object-store <verb> [args]   (also: git object-store <verb>)")
+	fmt.Fprintln(w, "\nAs git-remote-<scheme> it is git's remote helper for s3+https://, s3+http://,")
+	fmt.Fprintln(w, "az+https://, az+http://, fs+file:// and s3:// URLs.\n\nverbs:")
+	for _, v := range verbs() {
+		fmt.Fprintf(w, "  %-14s %-28s %s\n", v.name, v.args, v.help)
+	}
+}
+
+func cmdVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
+	fmt.Fprintln(stdout, "git-remote-object-store", version)
+	return exitOK
+}
