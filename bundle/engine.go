@@ -73,6 +73,7 @@ type refState struct {
 	bundles   []store.Info // newest first
 	hash      object.Hash  // from the newest bundle's name
 	protected bool
+	locked    bool // a push holds (or left) the ref's lock
 }
 
 type remoteState struct {
@@ -108,8 +109,11 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 				get(ref).protected = true
 			}
 			return nil
+		case strings.HasSuffix(key, "/"+lockName):
+			get(strings.TrimSuffix(key, "/"+lockName)).locked = true
+			return nil
 		case !strings.HasSuffix(key, bundleSuffix):
-			return nil // locks, zips, anything else
+			return nil // zips, clock probes, anything else
 		}
 		m := bundleKeyRE.FindStringSubmatch(key)
 		if m == nil {
@@ -139,7 +143,7 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 		sort.SliceStable(r.bundles, func(i, j int) bool {
 			return r.bundles[i].LastModified.After(r.bundles[j].LastModified)
 		})
-		if len(r.bundles) > 1 {
+		if len(r.bundles) > 1 && !r.locked { // with the lock held it is a push in progress
 			e.warnf("%s has %d bundles on the remote; using the newest (run `git object-store doctor --fix`)", ref, len(r.bundles))
 		}
 		r.hash, _ = object.ParseHash(bundleHex(r.bundles[0].Key))

@@ -57,7 +57,13 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 		res.Err = err
 		return res
 	}
-	if now.hash != r.hash || len(now.bundles) != len(r.bundles) {
+	if len(now.bundles) > 1 {
+		// Under the lock every finished push has removed its old bundle: this is damage
+		// (a crashed push, or an older client), not a push in progress.
+		res.Err = fmt.Errorf("%s has %d bundles on the remote; run `git object-store doctor --fix` first", u.Dst, len(now.bundles))
+		return res
+	}
+	if now.hash != r.hash {
 		res.Err = fmt.Errorf("%s moved while we prepared the push: %w", u.Dst, engine.ErrFetchFirst)
 		return res
 	}
@@ -87,10 +93,7 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 
 // check decides an update against the listed state, git's rules first.
 func (e *Engine) check(r *refState, u engine.Update) (forced bool, err error) {
-	cur := r.hash
-	if len(r.bundles) > 1 {
-		return false, fmt.Errorf("%s has %d bundles on the remote; run `git object-store doctor --fix` first", u.Dst, len(r.bundles))
-	}
+	cur := r.hash // the newest bundle's; extra bundles are judged under the lock
 	if u.HasExpect && !sameOrBothZero(cur, u.Expect) {
 		return false, engine.ErrStaleInfo
 	}
@@ -106,11 +109,13 @@ func (e *Engine) check(r *refState, u engine.Update) (forced bool, err error) {
 	if len(r.bundles) == 0 || cur == u.Src {
 		return false, nil
 	}
-	if strings.HasPrefix(u.Dst, "refs/tags/") && !u.Force {
+	// A satisfied --force-with-lease is a force: git sends it without "+".
+	force := u.Force || u.HasExpect
+	if strings.HasPrefix(u.Dst, "refs/tags/") && !force {
 		return false, engine.ErrAlreadyExists
 	}
 	if !e.repo.Has(cur) {
-		if u.Force && !r.protected {
+		if force && !r.protected {
 			return true, nil
 		}
 		return false, engine.ErrFetchFirst
@@ -122,7 +127,7 @@ func (e *Engine) check(r *refState, u engine.Update) (forced bool, err error) {
 	switch {
 	case ff:
 		return false, nil
-	case !u.Force:
+	case !force:
 		return false, engine.ErrNonFastForward
 	case r.protected:
 		return false, fmt.Errorf("%w: %s accepts fast-forwards only", engine.ErrProtected, u.Dst)
