@@ -79,7 +79,7 @@ func (r *Repo) zipTree(zw *zip.Writer, tree object.Hash, prefix string, mtime ti
 		case 0o040000:
 			hdr.Name += "/"
 			hdr.Method = zip.Store
-			hdr.SetMode(fs.ModeDir | 0o755)
+			hdr.SetMode(fs.ModeDir | 0o777) // as git archive writes them; umask applies on extraction
 			if _, err := zw.CreateHeader(hdr); err != nil {
 				return err
 			}
