@@ -1,0 +1,27 @@
+package s3_test
+
+import (
+	"testing"
+
+	"git-remote-object-store/internal/testenv"
+	"git-remote-object-store/store"
+	"git-remote-object-store/store/s3"
+	"git-remote-object-store/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	t.Run("s3", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) store.Store {
+			cfg := testenv.S3StoreConfig(t)
+			cfg.ListPageSize = 1000
+			st, err := s3.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateBucket(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}, storetest.Options{PartSize: s3.MinPartSize, ListPageSize: 1000})
+	})
+}
