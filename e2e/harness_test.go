@@ -33,6 +33,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	for _, kv := range cloudEnv() { // for the helper processes and the in-process bucket()
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -85,7 +85,7 @@ func detectEngine(ctx context.Context, st store.Store, loc *Location) (string, e
 			found = EngineBundle
 		}
 	default:
-		return "", fmt.Errorf("open %s: %w", loc.URL, err)
+		return "", err
 	}
 	switch {
 	case found == "" && loc.Engine == "":

@@ -3,17 +3,64 @@ package remote
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"git-remote-object-store/store"
 	"git-remote-object-store/store/fs"
+	"git-remote-object-store/store/s3"
 )
 
 // OpenStore opens the backend a Location names (the whole bucket; the caller scopes it
 // to the prefix).
 func OpenStore(ctx context.Context, loc *Location) (store.Store, error) {
+	var named map[string]string
+	if loc.Credential != "" {
+		var err error
+		if named, err = NamedCredential(loc.Credential); err != nil {
+			return nil, err
+		}
+	}
 	switch loc.Backend {
 	case FS:
 		return fs.New(loc.Dir)
+	case S3:
+		return openS3(loc, named)
 	}
 	return nil, fmt.Errorf("%s: the %s backend is not part of this build yet", loc.URL, loc.Backend)
+}
+
+func firstSet(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func openS3(loc *Location, named map[string]string) (store.Store, error) {
+	region := firstSet(loc.Region, named["region"], os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"),
+		s3.ProfileRegion(loc.Profile, nil), "us-east-1")
+	endpoint, pathStyle := loc.Endpoint, loc.PathStyle
+	if loc.AWSLabs || named["endpoint_url"] != "" {
+		// awslabs URLs name no host: AWS's endpoint override variables, else AWS itself.
+		endpoint = firstSet(named["endpoint_url"], os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"))
+		if endpoint == "" {
+			endpoint = "https://s3." + region + ".amazonaws.com"
+		} else {
+			pathStyle = true // custom endpoints (MinIO, versitygw…) rarely do virtual hosts
+		}
+	}
+	var creds s3.CredentialsProvider = s3.Chain{Profile: loc.Profile}
+	if named != nil {
+		creds = s3.Static{AccessKeyID: named["aws_access_key_id"], SecretAccessKey: named["aws_secret_access_key"], SessionToken: named["aws_session_token"]}
+		if named["aws_access_key_id"] == "" {
+			return nil, fmt.Errorf("%w %q has no aws_access_key_id", ErrCredential, loc.Credential)
+		}
+	}
+	st, err := s3.New(s3.Config{Endpoint: endpoint, Bucket: loc.Bucket, Region: region, PathStyle: pathStyle, Credentials: creds})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", loc.URL, err)
+	}
+	return st, nil
 }

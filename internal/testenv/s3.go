@@ -26,15 +26,26 @@ func S3StoreConfig(t testing.TB) s3.Config {
 	}
 }
 
-// S3Store returns a store on a fresh, empty bucket of the test S3 server.
-func S3Store(t testing.TB) store.Store {
+// S3Bucket creates a fresh, empty bucket on the test S3 server and returns its config.
+func S3Bucket(t testing.TB) s3.Config {
 	t.Helper()
-	st, err := s3.New(S3StoreConfig(t))
+	cfg := S3StoreConfig(t)
+	st, err := s3.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateBucket(t.Context()); err != nil {
 		t.Fatalf("create test bucket: %v", err)
+	}
+	return cfg
+}
+
+// S3Store returns a store on a fresh, empty bucket of the test S3 server.
+func S3Store(t testing.TB) store.Store {
+	t.Helper()
+	st, err := s3.New(S3Bucket(t))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return st
 }

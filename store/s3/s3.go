@@ -123,7 +123,7 @@ func (s *Store) url(key string, query []sigv4.Param) *url.URL {
 func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 	creds, err := s.cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return nil, &store.Error{Op: r.op, Key: r.key, Err: err, Hint: "no usable AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or credential=NAME"}
+		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
 	}
 	var body io.Reader
 	payload := sigv4.EmptySHA256
