@@ -1,0 +1,153 @@
+package helper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/remote"
+)
+
+// fakeEngine records calls; a unit-test stand-in for the protocol only (the real engines
+// are exercised by git itself in the e2e suite).
+type fakeEngine struct {
+	atomic  bool
+	refs    []engine.Ref
+	fetched []engine.Ref
+	pushed  []engine.Update
+	opts    engine.Options
+	results func(u engine.Update) error
+}
+
+func (f *fakeEngine) Caps() engine.Caps { return engine.Caps{Atomic: f.atomic} }
+func (f *fakeEngine) List(context.Context, bool) ([]engine.Ref, error) {
+	return f.refs, nil
+}
+func (f *fakeEngine) Fetch(_ context.Context, w []engine.Ref, o engine.Options) error {
+	f.fetched, f.opts = w, o
+	return nil
+}
+func (f *fakeEngine) Push(_ context.Context, u []engine.Update, o engine.Options) ([]engine.Result, error) {
+	f.pushed, f.opts = u, o
+	var out []engine.Result
+	for _, x := range u {
+		var err error
+		if f.results != nil {
+			err = f.results(x)
+		}
+		out = append(out, engine.Result{Dst: x.Dst, Err: err, Forced: x.Force && err == nil})
+	}
+	return out, nil
+}
+
+var (
+	h1 = strings.Repeat("1", 40)
+	h2 = strings.Repeat("2", 40)
+)
+
+func run(t *testing.T, f *fakeEngine, in string) (string, string, error) {
+	var out, errw bytes.Buffer
+	err := Run(t.Context(), strings.NewReader(in), &out, Config{
+		Open: func(context.Context) (remote.Engine, error) { return f, nil },
+		Resolve: func(src string) (object.Hash, error) {
+			if src == "refs/heads/main" {
+				return object.ParseHash(h1)
+			}
+			return object.ParseHash(src)
+		},
+		Stderr: &errw,
+	})
+	return out.String(), errw.String(), err
+}
+
+func TestTranscripts(t *testing.T) {
+	main, _ := object.ParseHash(h1)
+	cases := []struct {
+		name, in, want string
+		eng            *fakeEngine
+	}{
+		{"capabilities", "capabilities\n\n", "option\nfetch\npush\n\n", &fakeEngine{}},
+		{"list with symref", "list\n\n", "@refs/heads/main HEAD\n" + h1 + " refs/heads/main\n\n",
+			&fakeEngine{refs: []engine.Ref{{Name: "HEAD", Symref: "refs/heads/main"}, {Name: "refs/heads/main", Hash: main}}}},
+		{"empty list", "list for-push\n\n", "\n", &fakeEngine{}},
+		{"options", "option progress true\noption verbosity 2\noption frobnicate 1\noption atomic true\noption dry-run true\n\n",
+			"ok\nok\nunsupported\nunsupported\nok\n", &fakeEngine{}},
+		{"atomic supported", "option atomic true\n\n", "ok\n", &fakeEngine{atomic: true}},
+		{"fetch batch", "fetch " + h1 + " refs/heads/main\nfetch " + h1 + " HEAD\n\n", "\n", &fakeEngine{}},
+		{"push ok and forced", "push refs/heads/main:refs/heads/main\npush +" + h2 + ":refs/heads/x\n\n",
+			"ok refs/heads/main\nok refs/heads/x forced update\n\n", &fakeEngine{}},
+		{"push refusals", "push refs/heads/main:refs/heads/a\npush refs/heads/main:refs/heads/b\npush refs/heads/main:refs/tags/t\npush refs/heads/main:refs/heads/p\n\n",
+			"error refs/heads/a non-fast-forward\nerror refs/heads/b fetch first\nerror refs/tags/t already exists\nerror refs/heads/p \"protected branch: \\\"quoted\\\" text\"\n\n",
+			&fakeEngine{results: func(u engine.Update) error {
+				switch u.Dst {
+				case "refs/heads/a":
+					return engine.ErrNonFastForward
+				case "refs/heads/b":
+					return fmt.Errorf("moved: %w", engine.ErrFetchFirst)
+				case "refs/tags/t":
+					return engine.ErrAlreadyExists
+				}
+				return fmt.Errorf("%w: \"quoted\" text", engine.ErrProtected)
+			}}},
+		{"delete and lease", "option cas refs/heads/main:" + h2 + "\npush :refs/heads/main\n\n", "ok\nok refs/heads/main\n\n", &fakeEngine{}},
+		{"unresolvable source", "push refs/heads/nope:refs/heads/x\n\n", "error refs/heads/x \"refs/heads/nope: object: not a valid object id: \\\"refs/heads/nope\\\"\"\n\n", &fakeEngine{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, err := run(t, c.eng, c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != c.want {
+				t.Fatalf("stdout\n%q\nwant\n%q", out, c.want)
+			}
+		})
+	}
+}
+
+func TestFetchDetailsReachEngine(t *testing.T) {
+	f := &fakeEngine{}
+	run(t, f, "option progress true\nfetch "+h1+" refs/heads/main\nfetch "+h2+" refs/tags/v1\n\n")
+	if len(f.fetched) != 2 || f.fetched[1].Name != "refs/tags/v1" || f.opts.Progress == nil {
+		t.Fatalf("engine saw %+v, opts %+v", f.fetched, f.opts)
+	}
+}
+
+func TestLeaseReachesEngine(t *testing.T) {
+	f := &fakeEngine{}
+	run(t, f, "option cas refs/heads/main:\npush refs/heads/main:refs/heads/main\n\n")
+	if len(f.pushed) != 1 || !f.pushed[0].HasExpect || !f.pushed[0].Expect.IsZero() {
+		t.Fatalf("a 'must not exist' lease did not reach the engine: %+v", f.pushed)
+	}
+}
+
+func TestProtocolErrors(t *testing.T) {
+	for _, in := range []string{
+		"frobnicate\n", "fetch zz refs/heads/x\n\n", "fetch " + h1 + " refs/heads/main\npush a:b\n\n",
+		"push nocolon\n\n", strings.Repeat("x", MaxLine+10) + "\n",
+	} {
+		if _, _, err := run(t, &fakeEngine{}, in); !errors.Is(err, ErrProtocol) && err == nil {
+			t.Errorf("%q: no error", clip(in))
+		}
+	}
+}
+
+func FuzzHelperInput(f *testing.F) {
+	f.Add("capabilities\nlist\noption progress true\nfetch " + h1 + " refs/heads/main\n\npush +a:b\n\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		out, _, _ := run(t, &fakeEngine{}, in)
+		// Whatever git sends, stdout carries only protocol lines.
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if line == "" || line == "ok" || line == "unsupported" || line == "option" || line == "fetch" || line == "push" ||
+				strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "error ") || strings.HasPrefix(line, "@") {
+				continue
+			}
+			t.Fatalf("non-protocol line on stdout: %q", line)
+		}
+	})
+}
