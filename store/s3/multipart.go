@@ -62,86 +62,23 @@ func (s *Store) abort(key, uploadID string) {
 }
 
 func (s *Store) uploadParts(ctx context.Context, key, uploadID string, first []byte, body io.Reader) ([]completedPart, int64, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	free := make(chan []byte, s.cfg.Concurrency)
-	free <- first
-	for i := 1; i < s.cfg.Concurrency; i++ {
-		free <- nil // allocated on first use
-	}
-	var (
-		mu       sync.Mutex
-		parts    []completedPart
-		firstErr error
-		wg       sync.WaitGroup
-		total    int64
-	)
-	fail := func(err error) {
+	var mu sync.Mutex
+	var parts []completedPart
+	total, err := store.SendParts(ctx, body, first, s.cfg.PartSize, s.cfg.Concurrency, 10000, func(ctx context.Context, n int, data []byte) error {
+		etag, err := s.uploadPart(ctx, key, uploadID, n, data)
+		if err != nil {
+			return err
+		}
 		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
+		parts = append(parts, completedPart{PartNumber: n, ETag: etag})
 		mu.Unlock()
-		cancel()
-	}
-	for n := 1; ; n++ {
-		var buf []byte
-		select {
-		case buf = <-free:
-		case <-ctx.Done():
+		return nil
+	})
+	if err != nil {
+		if _, ok := err.(*store.Error); !ok {
+			err = &store.Error{Op: "put", Key: key, Err: err}
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		var data []byte
-		if n == 1 {
-			data = buf
-		} else {
-			if buf == nil {
-				buf = make([]byte, s.cfg.PartSize)
-			}
-			k, err := io.ReadFull(body, buf)
-			if err == io.EOF {
-				free <- buf
-				break
-			}
-			if err != nil && err != io.ErrUnexpectedEOF {
-				fail(&store.Error{Op: "put", Key: key, Err: fmt.Errorf("read body: %w", err)})
-				break
-			}
-			data = buf[:k]
-		}
-		if err := ctx.Err(); err != nil {
-			break
-		}
-		total += int64(len(data))
-		wg.Add(1)
-		go func(n int, data, buf []byte) {
-			defer wg.Done()
-			defer func() { free <- buf }()
-			etag, err := s.uploadPart(ctx, key, uploadID, n, data)
-			if err != nil {
-				fail(err)
-				return
-			}
-			mu.Lock()
-			parts = append(parts, completedPart{PartNumber: n, ETag: etag})
-			mu.Unlock()
-		}(n, data, buf)
-		if int64(len(data)) < s.cfg.PartSize {
-			break // a short part is the last
-		}
-		if n >= 10000 {
-			fail(&store.Error{Op: "put", Key: key, Message: "more than 10000 parts; raise the part size"})
-			break
-		}
-	}
-	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = &store.Error{Op: "put", Key: key, Err: context.Cause(ctx)}
-	}
-	if firstErr != nil {
-		return nil, 0, firstErr
+		return nil, 0, err
 	}
 	sort.Slice(parts, func(i, j int) bool { return parts[i].PartNumber < parts[j].PartNumber })
 	return parts, total, nil
