@@ -15,6 +15,12 @@ func init() {
 			cfg := testenv.S3Bucket(t)
 			return "s3+" + cfg.Endpoint + "/" + cfg.Bucket + "/team/repo?engine=" + engine
 		},
+	}, remoteKind{
+		name: "azblob",
+		newURL: func(t *testing.T, engine string) string {
+			cfg := testenv.AzureContainer(t)
+			return "az+" + cfg.Endpoint + "/" + cfg.Container + "/team/repo?engine=" + engine
+		},
 	})
 }
 
@@ -25,6 +31,9 @@ func cloudEnv() []string {
 	if id := os.Getenv("GROS_TEST_S3_ACCESS_KEY"); id != "" {
 		out = append(out, "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+os.Getenv("GROS_TEST_S3_SECRET_KEY"),
 			"AWS_REGION="+os.Getenv("GROS_TEST_S3_REGION"))
+	}
+	if key := os.Getenv("GROS_TEST_AZ_KEY"); key != "" {
+		out = append(out, "AZURE_STORAGE_ACCOUNT="+os.Getenv("GROS_TEST_AZ_ACCOUNT"), "AZURE_STORAGE_KEY="+key)
 	}
 	return out
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
+	"git-remote-object-store/azauth"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/azblob"
 	"git-remote-object-store/store/fs"
 	"git-remote-object-store/store/s3"
 )
@@ -25,6 +28,8 @@ func OpenStore(ctx context.Context, loc *Location) (store.Store, error) {
 		return fs.New(loc.Dir)
 	case S3:
 		return openS3(loc, named)
+	case Azure:
+		return openAzure(loc, named)
 	}
 	return nil, fmt.Errorf("%s: the %s backend is not part of this build yet", loc.URL, loc.Backend)
 }
@@ -59,6 +64,49 @@ func openS3(loc *Location, named map[string]string) (store.Store, error) {
 		}
 	}
 	st, err := s3.New(s3.Config{Endpoint: endpoint, Bucket: loc.Bucket, Region: region, PathStyle: pathStyle, Credentials: creds})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", loc.URL, err)
+	}
+	return st, nil
+}
+
+// openAzure picks Azure credentials in the order of DESIGN §6: a named credential, then
+// AZURE_STORAGE_CONNECTION_STRING, then AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or
+// AZURE_STORAGE_SAS_TOKEN.
+func openAzure(loc *Location, named map[string]string) (store.Store, error) {
+	get := func(k string) string {
+		if named != nil {
+			return named[k]
+		}
+		return os.Getenv(strings.ToUpper(k))
+	}
+	account, key, sas, endpoint := loc.Account, get("azure_storage_key"), get("azure_storage_sas_token"), loc.Endpoint
+	if cs := get("azure_storage_connection_string"); cs != "" {
+		c, err := azauth.ParseConnectionString(cs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", loc.URL, err)
+		}
+		key, sas = c.Key, c.SAS
+		if c.Account != "" && c.Account != account {
+			return nil, fmt.Errorf("%s: the connection string is for account %q, the URL names %q", loc.URL, c.Account, account)
+		}
+	} else if a := get("azure_storage_account"); a != "" && a != account {
+		return nil, fmt.Errorf("%s: AZURE_STORAGE_ACCOUNT is %q but the URL names %q", loc.URL, a, account)
+	}
+	var auth azblob.Authorizer
+	switch {
+	case sas != "":
+		auth = azblob.SAS{SAS: azauth.NewSAS(sas)}
+	case key != "":
+		k, err := azauth.NewSharedKey(account, key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", loc.URL, err)
+		}
+		auth = azblob.SharedKey{SharedKey: k}
+	default:
+		return nil, fmt.Errorf("%s: no Azure credentials: set AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (or AZURE_STORAGE_CONNECTION_STRING), or use credential=NAME", loc.URL)
+	}
+	st, err := azblob.New(azblob.Config{Endpoint: endpoint, Container: loc.Bucket, Auth: auth})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc.URL, err)
 	}
