@@ -143,31 +143,14 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
 	}
 	if resp.StatusCode >= 300 {
-		defer drain(resp.Body)
+		defer store.Drain(resp.Body)
 		return nil, s.classify(r, resp)
 	}
 	return resp, nil
 }
 
 func (s *Store) do(ctx context.Context, r *request, onResp func(*http.Response) error) (attempts int, err error) {
-	err = s.policy.Do(ctx, func(n int) error {
-		attempts = n + 1
-		resp, err := s.send(ctx, r)
-		if err != nil {
-			return err
-		}
-		defer drain(resp.Body)
-		if onResp != nil {
-			return onResp(resp)
-		}
-		return nil
-	})
-	return attempts, err
-}
-
-func drain(rc io.ReadCloser) {
-	io.Copy(io.Discard, io.LimitReader(rc, 64<<10))
-	rc.Close()
+	return s.policy.DoHTTP(ctx, func() (*http.Response, error) { return s.send(ctx, r) }, onResp)
 }
 
 type errorBody struct {
@@ -194,12 +177,7 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 	case resp.StatusCode == 412, e.Code == "BlobAlreadyExists":
 		e.Err = store.ErrPrecondition
 	case e.Code == "AuthenticationFailed":
-		e.Hint = "check the account key or SAS token"
-		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-			if skew := s.cfg.Now().Sub(t); skew > 5*time.Minute || skew < -5*time.Minute {
-				e.Hint = fmt.Sprintf("this machine's clock is %s off the server's; fix the clock (NTP)", skew.Round(time.Second))
-			}
-		}
+		e.Hint = firstSet(store.ClockSkew(s.cfg.Now(), resp.Header), "check the account key or SAS token")
 	case e.Code == "AuthorizationPermissionMismatch" || e.Code == "AuthorizationFailure":
 		e.Hint = "the identity lacks a data role on the container (e.g. Storage Blob Data Contributor) or the SAS lacks a permission"
 	case e.Code == "KeyBasedAuthenticationNotPermitted":
@@ -220,14 +198,4 @@ func firstSet(a ...string) string {
 		}
 	}
 	return ""
-}
-
-func unquote(etag string) string { return strings.Trim(etag, `"`) }
-
-func infoFrom(key string, h http.Header, size int64) store.Info {
-	in := store.Info{Key: key, Size: size, ETag: unquote(h.Get("ETag"))}
-	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
-		in.LastModified = t.UTC()
-	}
-	return in
 }

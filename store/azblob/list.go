@@ -51,7 +51,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 				continue
 			}
 			last = b.Name
-			in := store.Info{Key: b.Name, Size: b.Properties.ContentLength, ETag: unquote(b.Properties.Etag)}
+			in := store.Info{Key: b.Name, Size: b.Properties.ContentLength, ETag: store.Unquote(b.Properties.Etag)}
 			if t, err := time.Parse(time.RFC1123, b.Properties.LastModified); err == nil {
 				in.LastModified = t.UTC()
 			}

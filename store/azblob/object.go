@@ -12,7 +12,6 @@ import (
 	"hash"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -24,43 +23,31 @@ import (
 func (s *Store) Head(ctx context.Context, key string) (store.Info, error) {
 	var in store.Info
 	_, err := s.do(ctx, &request{op: "head", method: "HEAD", key: key}, func(resp *http.Response) error {
-		in = infoFrom(key, resp.Header, resp.ContentLength)
+		in = store.InfoFromHeader(key, resp.Header, resp.ContentLength)
 		return nil
 	})
 	return in, err
 }
 
-// Get implements store.Store.
+// Get implements store.Store. The body is streamed; a transient failure before the first
+// byte is retried, one after it surfaces to the caller.
 func (s *Store) Get(ctx context.Context, key string, rg *store.Range) (io.ReadCloser, store.Info, error) {
 	r := &request{op: "get", method: "GET", key: key, header: http.Header{}}
 	if rg != nil {
-		if rg.Length == 0 {
-			return io.NopCloser(strings.NewReader("")), store.Info{Key: key}, nil
+		if rg.Offset < 0 {
+			return nil, store.Info{}, &store.Error{Op: "get", Key: key, Message: "negative range offset"}
 		}
-		v := fmt.Sprintf("bytes=%d-", rg.Offset)
-		if rg.Length > 0 {
-			v = fmt.Sprintf("bytes=%d-%d", rg.Offset, rg.Offset+rg.Length-1)
+		v, empty := store.RangeHeader(rg)
+		if empty {
+			return io.NopCloser(strings.NewReader("")), store.Info{Key: key}, nil
 		}
 		r.header.Set("X-Ms-Range", v)
 	}
-	var resp *http.Response
-	err := s.policy.Do(ctx, func(int) error {
-		var err error
-		resp, err = s.send(ctx, r)
-		return err
-	})
+	resp, err := s.policy.GetHTTP(ctx, func() (*http.Response, error) { return s.send(ctx, r) })
 	if err != nil {
 		return nil, store.Info{}, err
 	}
-	size := resp.ContentLength
-	if cr := resp.Header.Get("Content-Range"); cr != "" {
-		if _, total, ok := strings.Cut(cr, "/"); ok {
-			if n, err := strconv.ParseInt(total, 10, 64); err == nil {
-				size = n
-			}
-		}
-	}
-	return resp.Body, infoFrom(key, resp.Header, size), nil
+	return resp.Body, store.InfoFromResponse(key, resp), nil
 }
 
 // Delete implements store.Store; a missing blob is not an error (Azure says 404).
@@ -126,7 +113,7 @@ func (s *Store) putBlob(ctx context.Context, key string, data []byte, c store.Co
 	var in store.Info
 	attempts, err := s.do(ctx, &request{op: "put", method: "PUT", key: key, header: h, body: data, bodyMD5: true},
 		func(resp *http.Response) error {
-			in = infoFrom(key, resp.Header, int64(len(data)))
+			in = store.InfoFromHeader(key, resp.Header, int64(len(data)))
 			return nil
 		})
 	sum := md5.Sum(data)
@@ -144,7 +131,7 @@ func (s *Store) settle(ctx context.Context, key string, in store.Info, err error
 		h, herr := func() (store.Info, error) {
 			var in store.Info
 			_, err := s.do(ctx, &request{op: "head", method: "HEAD", key: key}, func(resp *http.Response) error {
-				in = infoFrom(key, resp.Header, resp.ContentLength)
+				in = store.InfoFromHeader(key, resp.Header, resp.ContentLength)
 				md5h = resp.Header.Get("Content-MD5")
 				return nil
 			})
@@ -201,7 +188,7 @@ func (s *Store) putBlocks(ctx context.Context, key string, first []byte, body io
 	var in store.Info
 	attempts, err := s.do(ctx, &request{op: "put block list", method: "PUT", key: key, header: h, body: list.Bytes(),
 		query: []sigv4.Param{{Name: "comp", Value: "blocklist"}}}, func(resp *http.Response) error {
-		in = infoFrom(key, resp.Header, total)
+		in = store.InfoFromHeader(key, resp.Header, total)
 		return nil
 	})
 	return s.settle(ctx, key, in, err, attempts, c, sum)

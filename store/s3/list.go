@@ -49,7 +49,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 				continue // a misbehaving server must not make us loop or leak other keys
 			}
 			last = c.Key
-			in := store.Info{Key: c.Key, Size: c.Size, ETag: unquote(c.ETag)}
+			in := store.Info{Key: c.Key, Size: c.Size, ETag: store.Unquote(c.ETag)}
 			if t, err := time.Parse(time.RFC3339Nano, c.LastModified); err == nil {
 				in.LastModified = t.UTC()
 			}

@@ -104,7 +104,7 @@ func (s *Store) complete(ctx context.Context, key, uploadID string, parts []comp
 	all := md5.New()
 	for _, p := range parts {
 		fmt.Fprintf(&b, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", p.PartNumber, xmlEscape(p.ETag))
-		raw, _ := hex.DecodeString(unquote(p.ETag))
+		raw, _ := hex.DecodeString(store.Unquote(p.ETag))
 		all.Write(raw)
 	}
 	b.WriteString("</CompleteMultipartUpload>")
@@ -129,7 +129,7 @@ func (s *Store) complete(ctx context.Context, key, uploadID string, parts []comp
 			ETag string `xml:"ETag"`
 		}
 		xml.Unmarshal(data, &res)
-		in = store.Info{Key: key, Size: size, ETag: unquote(firstNonEmpty(res.ETag, resp.Header.Get("ETag")))}
+		in = store.Info{Key: key, Size: size, ETag: store.Unquote(firstNonEmpty(res.ETag, resp.Header.Get("ETag")))}
 		return nil
 	})
 	return s.settle(ctx, key, in, err, attempts, c, ours, size)

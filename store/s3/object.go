@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"git-remote-object-store/store"
@@ -18,7 +17,7 @@ import (
 func (s *Store) Head(ctx context.Context, key string) (store.Info, error) {
 	var in store.Info
 	_, err := s.do(ctx, &request{op: "head", method: "HEAD", key: key}, func(resp *http.Response) error {
-		in = infoFrom(key, resp.Header, resp.ContentLength)
+		in = store.InfoFromHeader(key, resp.Header, resp.ContentLength)
 		return nil
 	})
 	return in, err
@@ -32,33 +31,17 @@ func (s *Store) Get(ctx context.Context, key string, rg *store.Range) (io.ReadCl
 		if rg.Offset < 0 {
 			return nil, store.Info{}, &store.Error{Op: "get", Key: key, Message: "negative range offset"}
 		}
-		v := fmt.Sprintf("bytes=%d-", rg.Offset)
-		if rg.Length >= 0 {
-			if rg.Length == 0 {
-				return io.NopCloser(strings.NewReader("")), store.Info{Key: key}, nil
-			}
-			v = fmt.Sprintf("bytes=%d-%d", rg.Offset, rg.Offset+rg.Length-1)
+		v, empty := store.RangeHeader(rg)
+		if empty {
+			return io.NopCloser(strings.NewReader("")), store.Info{Key: key}, nil
 		}
 		r.header.Set("Range", v)
 	}
-	var resp *http.Response
-	err := s.policy.Do(ctx, func(int) error {
-		var err error
-		resp, err = s.send(ctx, r)
-		return err
-	})
+	resp, err := s.policy.GetHTTP(ctx, func() (*http.Response, error) { return s.send(ctx, r) })
 	if err != nil {
 		return nil, store.Info{}, err
 	}
-	size := resp.ContentLength
-	if cr := resp.Header.Get("Content-Range"); cr != "" {
-		if _, total, ok := strings.Cut(cr, "/"); ok {
-			if n, err := strconv.ParseInt(total, 10, 64); err == nil {
-				size = n
-			}
-		}
-	}
-	return resp.Body, infoFrom(key, resp.Header, size), nil
+	return resp.Body, store.InfoFromResponse(key, resp), nil
 }
 
 // Delete implements store.Store (S3 answers 204 for a missing key too).
@@ -126,7 +109,7 @@ func (s *Store) putSingle(ctx context.Context, key string, data []byte, c store.
 	metaHeaders(h, m)
 	var in store.Info
 	attempts, err := s.do(ctx, &request{op: "put", method: "PUT", key: key, header: h, body: data, bodyMD5: true}, func(resp *http.Response) error {
-		in = infoFrom(key, resp.Header, int64(len(data)))
+		in = store.InfoFromHeader(key, resp.Header, int64(len(data)))
 		return nil
 	})
 	sum := md5.Sum(data)

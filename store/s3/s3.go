@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"git-remote-object-store/sigv4"
@@ -158,36 +157,6 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 	return resp, nil
 }
 
-// do sends r with retries; onResp consumes a successful response (and may fail it, e.g.
-// CompleteMultipartUpload's 200 with an error body). attempt tells the caller whether an
-// earlier attempt's outcome is unknown.
 func (s *Store) do(ctx context.Context, r *request, onResp func(*http.Response) error) (attempts int, err error) {
-	err = s.policy.Do(ctx, func(n int) error {
-		attempts = n + 1
-		resp, err := s.send(ctx, r)
-		if err != nil {
-			return err
-		}
-		defer drain(resp.Body)
-		if onResp != nil {
-			return onResp(resp)
-		}
-		return nil
-	})
-	return attempts, err
-}
-
-func drain(rc io.ReadCloser) {
-	io.Copy(io.Discard, io.LimitReader(rc, 64<<10))
-	rc.Close()
-}
-
-func unquote(etag string) string { return strings.Trim(etag, `"`) }
-
-func infoFrom(key string, h http.Header, size int64) store.Info {
-	in := store.Info{Key: key, Size: size, ETag: unquote(h.Get("ETag"))}
-	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
-		in.LastModified = t.UTC()
-	}
-	return in
+	return s.policy.DoHTTP(ctx, func() (*http.Response, error) { return s.send(ctx, r) }, onResp)
 }

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The helpers below are what the HTTP backends share: the answers of S3 and Azure differ
+// in names, not in shape.
+
+// RangeHeader renders r as an HTTP byte range ("bytes=a-b" or "bytes=a-"); empty is true
+// for a zero-length range, which needs no request at all.
+func RangeHeader(r *Range) (value string, empty bool) {
+	if r.Length == 0 {
+		return "", true
+	}
+	if r.Length < 0 {
+		return fmt.Sprintf("bytes=%d-", r.Offset), false
+	}
+	return fmt.Sprintf("bytes=%d-%d", r.Offset, r.Offset+r.Length-1), false
+}
+
+// InfoFromResponse reads an object's Info from a GET or HEAD answer: the whole object's
+// size (from Content-Range for a ranged GET), the unquoted ETag, Last-Modified.
+func InfoFromResponse(key string, resp *http.Response) Info {
+	size := resp.ContentLength
+	if cr := resp.Header.Get("Content-Range"); cr != "" {
+		if _, total, ok := strings.Cut(cr, "/"); ok {
+			if n, err := strconv.ParseInt(total, 10, 64); err == nil {
+				size = n
+			}
+		}
+	}
+	return InfoFromHeader(key, resp.Header, size)
+}
+
+// InfoFromHeader reads ETag and Last-Modified from h.
+func InfoFromHeader(key string, h http.Header, size int64) Info {
+	in := Info{Key: key, Size: size, ETag: Unquote(h.Get("ETag"))}
+	if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+		in.LastModified = t.UTC()
+	}
+	return in
+}
+
+// Drain reads a little of a body before closing it, so the connection can be reused.
+func Drain(rc io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(rc, 64<<10))
+	rc.Close()
+}
+
+// DoHTTP runs send with p's retries, handing each successful response to onResp (which may
+// still fail it) and draining it afterwards. attempts tells a conditional write whether
+// an earlier attempt's outcome is unknown.
+func (p Policy) DoHTTP(ctx context.Context, send func() (*http.Response, error), onResp func(*http.Response) error) (attempts int, err error) {
+	err = p.Do(ctx, func(n int) error {
+		attempts = n + 1
+		resp, err := send()
+		if err != nil {
+			return err
+		}
+		defer Drain(resp.Body)
+		if onResp != nil {
+			return onResp(resp)
+		}
+		return nil
+	})
+	return attempts, err
+}
+
+// GetHTTP runs send with retries until a response arrives, and returns it undrained
+// (its body is the object being read).
+func (p Policy) GetHTTP(ctx context.Context, send func() (*http.Response, error)) (*http.Response, error) {
+	var resp *http.Response
+	err := p.Do(ctx, func(int) error {
+		var err error
+		resp, err = send()
+		return err
+	})
+	return resp, err
+}
+
+// ClockSkew describes how far now is from a server's Date header, when that is more
+// than a few minutes; "" otherwise.
+func ClockSkew(now time.Time, h http.Header) string {
+	t, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return ""
+	}
+	if skew := now.Sub(t); skew > 5*time.Minute || skew < -5*time.Minute {
+		return fmt.Sprintf("this machine's clock is %s off the server's; fix the clock (NTP)", skew.Round(time.Second))
+	}
+	return ""
+}
+
+// Unquote strips the quotes of an entity tag (headers quote it; Azure listings do not).
+func Unquote(etag string) string { return strings.Trim(etag, `"`) }
