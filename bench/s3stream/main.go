@@ -51,7 +51,6 @@ func main() {
 		mb/up.Seconds(), mb/down.Seconds(), n, *part>>20, *conc, peakRSS())
 }
 
-
 func peakRSS() string {
 	data, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(data), "\n") {
