@@ -176,9 +176,10 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 		e.Err = store.ErrNotFound
 	case resp.StatusCode == 412, e.Code == "BlobAlreadyExists":
 		e.Err = store.ErrPrecondition
-	case e.Code == "AuthenticationFailed":
+	case e.Code == "AuthenticationFailed", e.Code == "AuthorizationFailure" && strings.Contains(e.Message, "authenticate"):
+		// Azurite says AuthorizationFailure where Azure says AuthenticationFailed.
 		e.Hint = firstSet(store.ClockSkew(s.cfg.Now(), resp.Header), "check the account key or SAS token")
-	case e.Code == "AuthorizationPermissionMismatch" || e.Code == "AuthorizationFailure":
+	case e.Code == "AuthorizationPermissionMismatch", e.Code == "AuthorizationFailure":
 		e.Hint = "the identity lacks a data role on the container (e.g. Storage Blob Data Contributor) or the SAS lacks a permission"
 	case e.Code == "KeyBasedAuthenticationNotPermitted":
 		e.Hint = "this account disables Shared Key; use a SAS token"

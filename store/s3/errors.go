@@ -41,7 +41,9 @@ var permission = map[string]string{
 // classify turns a failed response into a *store.Error: sentinel, retryability, hint.
 func (s *Store) classify(r *request, resp *http.Response) error {
 	e := &store.Error{Op: r.op, Key: r.key, Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
+	bodyRegion := ""
 	if body, ok := parseError(resp.Body); ok {
+		bodyRegion = body.Region
 		e.Code, e.Message, e.RequestID = body.Code, strings.TrimSpace(body.Message), firstNonEmpty(body.RequestID, e.RequestID)
 		if body.Code == "RequestTimeTooSkewed" {
 			if st, err := time.Parse(time.RFC3339, body.ServerTime); err == nil {
@@ -75,8 +77,11 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 			}
 		}
 	case resp.StatusCode == 301 || resp.StatusCode == 307 || e.Code == "AuthorizationHeaderMalformed" || e.Code == "PermanentRedirect":
-		region := resp.Header.Get("X-Amz-Bucket-Region")
+		region := firstNonEmpty(resp.Header.Get("X-Amz-Bucket-Region"), bodyRegion)
 		e.Hint = fmt.Sprintf("the bucket is in another region%s; add region=%s to the URL", regionNote(region), firstNonEmpty(region, "<region>"))
+		if region != "" {
+			return &wrongRegion{err: e, region: region}
+		}
 	case resp.StatusCode == 400 && e.Code == "RequestTimeout", store.RetryableStatus(resp.StatusCode), e.Code == "SlowDown", e.Code == "InternalError":
 		e.Retryable = true
 	}

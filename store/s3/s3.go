@@ -12,6 +12,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"sync"
 	"time"
 
 	"git-remote-object-store/sigv4"
@@ -39,6 +41,7 @@ type Config struct {
 
 // Store is one bucket.
 type Store struct {
+	mu     sync.Mutex // guards cfg.Region and base, which region discovery may change
 	cfg    Config
 	base   *url.URL
 	client *http.Client
@@ -102,7 +105,9 @@ type request struct {
 }
 
 func (s *Store) url(key string, query []sigv4.Param) *url.URL {
+	s.mu.Lock()
 	u := *s.base
+	s.mu.Unlock()
 	path := "/" + key
 	if s.cfg.PathStyle {
 		path = "/" + s.cfg.Bucket + "/" + key
@@ -119,7 +124,56 @@ func (s *Store) url(key string, query []sigv4.Param) *url.URL {
 }
 
 // send signs and sends one attempt. The caller closes the body of a nil-error response.
+// send signs and sends one attempt. When S3 answers that the bucket lives in another
+// region (301/307/400 with x-amz-bucket-region), the store switches region (and, on an
+// AWS regional endpoint, host) and sends once more, signed afresh.
 func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
+	resp, err := s.sendOnce(ctx, r)
+	var wrong *wrongRegion
+	if errors.As(err, &wrong) && s.switchRegion(wrong.region) {
+		return s.sendOnce(ctx, r)
+	}
+	return resp, err
+}
+
+// wrongRegion is a classified error that names the bucket's real region.
+type wrongRegion struct {
+	err    *store.Error
+	region string
+}
+
+func (w *wrongRegion) Error() string { return w.err.Error() }
+func (w *wrongRegion) Unwrap() error { return w.err }
+
+func (s *Store) region() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Region
+}
+
+// switchRegion moves the store to region; false when it is already there (so a second
+// redirect to the same place is reported, not followed forever).
+func (s *Store) switchRegion(region string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if region == s.cfg.Region || !regionRE.MatchString(region) {
+		return false
+	}
+	s.cfg.Region = region
+	if host := s.base.Hostname(); awsRegionalHost.MatchString(host) {
+		b := *s.base
+		b.Host = "s3." + region + ".amazonaws.com"
+		s.base = &b
+	}
+	return true
+}
+
+var (
+	regionRE        = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	awsRegionalHost = regexp.MustCompile(`^s3([.-][a-z0-9-]+)?\.amazonaws\.com$`)
+)
+
+func (s *Store) sendOnce(ctx context.Context, r *request) (*http.Response, error) {
 	creds, err := s.cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
@@ -145,7 +199,7 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 		m := md5.Sum(r.body)
 		req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(m[:]))
 	}
-	sigv4.Sign(req, creds, s.cfg.Region, "s3", s.cfg.Now(), payload)
+	sigv4.Sign(req, creds, s.region(), "s3", s.cfg.Now(), payload)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
