@@ -78,7 +78,8 @@ func env(home string) []string {
 	}
 	return append(out, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+home,
 		"GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=Tester", "GIT_AUTHOR_EMAIL=t@example.com",
-		"GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_TERMINAL_PROMPT=0")
+		"GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_TERMINAL_PROMPT=0",
+		"AWS_EC2_METADATA_DISABLED=true") // never reach for instance metadata from a test
 }
 
 // world is one test's sandbox: a HOME, and helpers to run git in directories below it.

@@ -56,7 +56,7 @@ func openS3(loc *Location, named map[string]string) (store.Store, error) {
 			pathStyle = true // custom endpoints (MinIO, versitygw…) rarely do virtual hosts
 		}
 	}
-	var creds s3.CredentialsProvider = s3.Chain{Profile: loc.Profile}
+	var creds s3.CredentialsProvider = &s3.Chain{Profile: loc.Profile}
 	if named != nil {
 		creds = s3.Static{AccessKeyID: named["aws_access_key_id"], SecretAccessKey: named["aws_secret_access_key"], SessionToken: named["aws_session_token"]}
 		if named["aws_access_key_id"] == "" {

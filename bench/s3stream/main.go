@@ -25,7 +25,7 @@ func main() {
 	conc := flag.Int("concurrency", 4, "parts in flight")
 	flag.Parse()
 	st, err := s3.New(s3.Config{Endpoint: *endpoint, Bucket: *bucket, PathStyle: true, Region: os.Getenv("AWS_REGION"),
-		Credentials: s3.Chain{}, PartSize: *part, Concurrency: *conc})
+		Credentials: &s3.Chain{}, PartSize: *part, Concurrency: *conc})
 	check(err)
 	ctx := context.Background()
 	check(st.CreateBucket(ctx))

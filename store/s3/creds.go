@@ -2,6 +2,9 @@ package s3
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
 	"errors"
 	"fmt"
 	"os"
@@ -30,40 +33,133 @@ func (s Static) Retrieve(context.Context) (sigv4.Credentials, error) {
 	return sigv4.Credentials(s), nil
 }
 
-// Chain is AWS's credential order so far implemented: environment, then the shared
-// credentials and config files for the profile (AWS_PROFILE, or the URL's profile=).
+// Chain is AWS's credential chain, in AWS's order: the environment's keys; the profile
+// (AWS_PROFILE or the URL's profile=) in the shared files — static keys,
+// credential_process, or role_arn with source_profile / web_identity_token_file; web
+// identity from AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN; the container endpoint
+// (ECS/EKS); EC2 instance metadata (IMDSv2, unless AWS_EC2_METADATA_DISABLED=true).
+// The first source present is used from then on.
 type Chain struct {
 	Profile string
 	Getenv  func(string) string // nil: os.Getenv
+	// IMDSEndpoint and STSEndpoint override AWS's addresses (tests).
+	IMDSEndpoint, STSEndpoint string
+
+	once     sync.Mutex
+	resolved CredentialsProvider
 }
 
 // Retrieve implements CredentialsProvider.
-func (c Chain) Retrieve(ctx context.Context) (sigv4.Credentials, error) {
+func (c *Chain) Retrieve(ctx context.Context) (sigv4.Credentials, error) {
+	c.once.Lock()
+	p := c.resolved
+	if p == nil {
+		var err error
+		if p, err = c.resolve(); err != nil {
+			c.once.Unlock()
+			return sigv4.Credentials{}, err
+		}
+		c.resolved = p
+	}
+	c.once.Unlock()
+	return p.Retrieve(ctx)
+}
+
+func (c *Chain) resolve() (CredentialsProvider, error) {
 	getenv := c.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" && c.Profile == "" {
-		return sigv4.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: getenv("AWS_SESSION_TOKEN")}, nil
+		return Static{AccessKeyID: id, SecretAccessKey: secret, SessionToken: getenv("AWS_SESSION_TOKEN")}, nil
 	}
 	profile := c.Profile
 	if profile == "" {
 		profile = firstNonEmpty(getenv("AWS_PROFILE"), getenv("AWS_DEFAULT_PROFILE"), "default")
 	}
-	files := sharedFiles(getenv)
-	for _, f := range files {
+	p, err := c.fromProfile(profile, getenv, 0)
+	if p != nil || err != nil {
+		return p, err
+	}
+	if c.Profile != "" || getenv("AWS_PROFILE") != "" {
+		return nil, fmt.Errorf("%w: profile %q is not in ~/.aws/credentials or ~/.aws/config", ErrNoCredentials, profile)
+	}
+	region := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	if f, role := getenv("AWS_WEB_IDENTITY_TOKEN_FILE"), getenv("AWS_ROLE_ARN"); f != "" && role != "" {
+		return webIdentity(f, role, firstNonEmpty(getenv("AWS_ROLE_SESSION_NAME"), "git-remote-object-store"), region, c.STSEndpoint), nil
+	}
+	if getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "" || getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" {
+		return ecsCreds(getenv), nil
+	}
+	if !strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
+		return &fallbackIMDS{imds: imdsCreds(firstNonEmpty(c.IMDSEndpoint, getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")))}, nil
+	}
+	return nil, fmt.Errorf("%w (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials)", ErrNoCredentials)
+}
+
+// fallbackIMDS turns "no instance metadata here" into the chain's own clear error.
+type fallbackIMDS struct{ imds *cached }
+
+func (f *fallbackIMDS) Retrieve(ctx context.Context) (sigv4.Credentials, error) {
+	creds, err := f.imds.Retrieve(ctx)
+	if err != nil {
+		return sigv4.Credentials{}, fmt.Errorf("%w (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials; %v)", ErrNoCredentials, err)
+	}
+	return creds, nil
+}
+
+// fromProfile builds the provider a profile describes; nil, nil when the profile has none.
+func (c *Chain) fromProfile(profile string, getenv func(string) string, depth int) (CredentialsProvider, error) {
+	if depth > 4 {
+		return nil, fmt.Errorf("%w: source_profile chain too long at %q", ErrNoCredentials, profile)
+	}
+	merged := map[string]string{}
+	found := false
+	for _, f := range sharedFiles(getenv) {
 		sec, err := readINISection(f.path, f.section(profile))
 		if err != nil {
 			continue
 		}
-		if id, secret := sec["aws_access_key_id"], sec["aws_secret_access_key"]; id != "" && secret != "" {
-			return sigv4.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: sec["aws_session_token"]}, nil
-		}
-		if sec["credential_process"] != "" || sec["role_arn"] != "" || sec["sso_session"] != "" || sec["sso_start_url"] != "" {
-			return sigv4.Credentials{}, fmt.Errorf("%w: profile %q uses credential_process, role_arn or SSO, which this build does not support yet; export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY instead", ErrNoCredentials, profile)
+		found = true
+		for k, v := range sec {
+			if _, ok := merged[k]; !ok {
+				merged[k] = v
+			}
 		}
 	}
-	return sigv4.Credentials{}, fmt.Errorf("%w (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials)", ErrNoCredentials)
+	if !found {
+		return nil, nil
+	}
+	region := firstNonEmpty(merged["region"], getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	session := firstNonEmpty(merged["role_session_name"], "git-remote-object-store")
+	switch {
+	case merged["role_arn"] != "" && merged["web_identity_token_file"] != "":
+		return webIdentity(merged["web_identity_token_file"], merged["role_arn"], session, region, c.STSEndpoint), nil
+	case merged["role_arn"] != "" && merged["source_profile"] != "":
+		var src CredentialsProvider
+		if merged["source_profile"] == profile {
+			src = Static{AccessKeyID: merged["aws_access_key_id"], SecretAccessKey: merged["aws_secret_access_key"], SessionToken: merged["aws_session_token"]}
+		} else {
+			p, err := c.fromProfile(merged["source_profile"], getenv, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if p == nil {
+				return nil, fmt.Errorf("%w: source_profile %q of %q not found", ErrNoCredentials, merged["source_profile"], profile)
+			}
+			src = p
+		}
+		return assumeRole(src, merged["role_arn"], session, merged["external_id"], region, c.STSEndpoint), nil
+	case merged["role_arn"] != "":
+		return nil, fmt.Errorf("%w: profile %q has role_arn but neither source_profile nor web_identity_token_file (credential_source is not supported)", ErrNoCredentials, profile)
+	case merged["aws_access_key_id"] != "" && merged["aws_secret_access_key"] != "":
+		return Static{AccessKeyID: merged["aws_access_key_id"], SecretAccessKey: merged["aws_secret_access_key"], SessionToken: merged["aws_session_token"]}, nil
+	case merged["credential_process"] != "":
+		return processCreds(merged["credential_process"]), nil
+	case merged["sso_session"] != "" || merged["sso_start_url"] != "":
+		return nil, fmt.Errorf("%w: profile %q uses AWS SSO, which this build does not read; run `aws configure export-credentials --profile %s --format env` and export the result", ErrNoCredentials, profile, profile)
+	}
+	return nil, nil
 }
 
 type sharedFile struct {
@@ -140,3 +236,11 @@ func ParseINISection(text, section string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// String never shows the secret.
+func (s Static) String() string { return sigv4.Credentials(s).String() }
