@@ -76,7 +76,7 @@ func openS3(loc *Location, named map[string]string) (store.Store, error) {
 func openAzure(loc *Location, named map[string]string) (store.Store, error) {
 	get := func(k string) string {
 		if named != nil {
-			return named[k]
+			return named[strings.ToLower(k)]
 		}
 		return os.Getenv(strings.ToUpper(k))
 	}
@@ -104,7 +104,11 @@ func openAzure(loc *Location, named map[string]string) (store.Store, error) {
 		}
 		auth = azblob.SharedKey{SharedKey: k}
 	default:
-		return nil, fmt.Errorf("%s: no Azure credentials: set AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (or AZURE_STORAGE_CONNECTION_STRING), or use credential=NAME", loc.URL)
+		src, ok := azauth.EntraFromEnv(get)
+		if !ok {
+			return nil, fmt.Errorf("%s: no Azure credentials: set AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (or AZURE_STORAGE_CONNECTION_STRING), an Entra ID identity (AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or AZURE_STORAGE_AUTH_MODE=login for a managed identity), or use credential=NAME", loc.URL)
+		}
+		auth = azblob.Entra{Source: src}
 	}
 	st, err := azblob.New(azblob.Config{Endpoint: endpoint, Container: loc.Bucket, Auth: auth})
 	if err != nil {

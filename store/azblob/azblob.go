@@ -28,22 +28,36 @@ import (
 // Version is the x-ms-version this client speaks (Put Blob up to 5000 MiB needs ≥ 2019-12-12).
 const Version = "2021-08-06"
 
-// Authorizer signs one request (azauth.SharedKey or azauth.SAS).
+// Authorizer signs one request: Shared Key, SAS, or an Entra ID bearer token.
 type Authorizer interface {
-	Authorize(req *http.Request, now time.Time)
+	Authorize(ctx context.Context, req *http.Request, now time.Time) error
 }
 
 // SharedKey adapts azauth.SharedKey.
 type SharedKey struct{ azauth.SharedKey }
 
 // Authorize implements Authorizer.
-func (k SharedKey) Authorize(req *http.Request, now time.Time) { k.Sign(req, now) }
+func (k SharedKey) Authorize(_ context.Context, req *http.Request, now time.Time) error {
+	k.Sign(req, now)
+	return nil
+}
 
 // SAS adapts azauth.SAS.
 type SAS struct{ azauth.SAS }
 
 // Authorize implements Authorizer.
-func (s SAS) Authorize(req *http.Request, now time.Time) { s.Apply(req, now) }
+func (s SAS) Authorize(_ context.Context, req *http.Request, now time.Time) error {
+	s.Apply(req, now)
+	return nil
+}
+
+// Entra adapts an azauth token source (client secret, workload or managed identity).
+type Entra struct{ Source azauth.TokenSource }
+
+// Authorize implements Authorizer.
+func (e Entra) Authorize(ctx context.Context, req *http.Request, now time.Time) error {
+	return azauth.Bearer{Source: e.Source}.Apply(ctx, req, now)
+}
 
 // Config describes one container.
 type Config struct {
@@ -137,7 +151,9 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 		req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(m[:]))
 	}
 	req.Header.Set("X-Ms-Version", Version)
-	s.cfg.Auth.Authorize(req, s.cfg.Now())
+	if err := s.cfg.Auth.Authorize(ctx, req, s.cfg.Now()); err != nil {
+		return nil, &store.Error{Op: r.op, Key: r.key, Err: err, Hint: "no usable Azure credentials"}
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
