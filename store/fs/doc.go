@@ -9,7 +9,9 @@
 // processes and the lock vanishes with a crashed process.
 //
 // Writes go to a temporary file, are fsynced, then renamed into place: a reader sees the
-// old object or the new one, never a partial one. An object's ETag names its identity
-// (size, modification time and inode, hashed): each write is a new file, so each write
-// gets a new ETag, and reading it costs one stat instead of hashing the content.
+// old object or the new one, never a partial one. An object's ETag is the SHA-256 of its
+// content, computed while it is written and kept in a user xattr on the file (set before
+// the rename, so tag and content land together); reading it costs one getxattr, never a
+// re-hash. On a file system without user xattrs the ETag falls back to a hash of the
+// file's identity (size, modification time, inode), which still changes on every write.
 package fs

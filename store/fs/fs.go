@@ -65,7 +65,18 @@ func (s *Store) path(op, key string) (string, error) {
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
 
-func etag(fi os.FileInfo) string {
+// etagAttr holds the SHA-256 of an object's content, set on the temporary file before
+// the rename so content and tag land together.
+const etagAttr = "user.gros.sha256"
+
+// etag is the object's content hash when the file carries one (every object this
+// backend wrote, on file systems with user xattrs); otherwise a hash of its identity
+// (size, modification time, inode), which still changes with every write.
+func etag(path string, fi os.FileInfo) string {
+	buf := make([]byte, 64)
+	if n, err := syscall.Getxattr(path, etagAttr, buf); err == nil && n == 64 {
+		return string(buf[:32])
+	}
 	var ino uint64
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		ino = st.Ino
@@ -74,8 +85,8 @@ func etag(fi os.FileInfo) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func info(key string, fi os.FileInfo) store.Info {
-	return store.Info{Key: key, Size: fi.Size(), ETag: etag(fi), LastModified: fi.ModTime().UTC()}
+func info(key, path string, fi os.FileInfo) store.Info {
+	return store.Info{Key: key, Size: fi.Size(), ETag: etag(path, fi), LastModified: fi.ModTime().UTC()}
 }
 
 // stat returns the object's Info, or ErrNotFound (a directory is a prefix, not an object).
@@ -87,7 +98,7 @@ func (s *Store) stat(op, key, p string) (store.Info, error) {
 		}
 		return store.Info{}, &store.Error{Op: op, Key: key, Err: err}
 	}
-	return info(key, fi), nil
+	return info(key, p, fi), nil
 }
 
 // Head implements store.Store.
@@ -118,7 +129,7 @@ func (s *Store) Get(ctx context.Context, key string, r *store.Range) (io.ReadClo
 		f.Close()
 		return nil, store.Info{}, &store.Error{Op: "get", Key: key, Err: store.ErrNotFound}
 	}
-	in := info(key, fi)
+	in := info(key, p, fi)
 	if r == nil {
 		return f, in, nil
 	}

@@ -54,11 +54,12 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		fi, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(key)))
+		path := filepath.Join(s.root, filepath.FromSlash(key))
+		fi, err := os.Stat(path)
 		if err != nil {
 			continue // deleted while we listed
 		}
-		if err := fn(info(key, fi)); err != nil {
+		if err := fn(info(key, path, fi)); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,8 @@ package fs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -47,7 +49,7 @@ func (s *Store) PutMeta(ctx context.Context, key string, body io.Reader, size in
 		if err != nil {
 			return &store.Error{Op: "put", Key: key, Err: err}
 		}
-		in = info(key, fi)
+		in = info(key, p, fi)
 		return nil
 	})
 	return in, err
@@ -79,11 +81,14 @@ func (s *Store) writeTemp(ctx context.Context, body io.Reader, size int64) (stri
 		return "", err
 	}
 	name := f.Name()
-	n, err := io.Copy(f, ctxReader{ctx, body})
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, sum), ctxReader{ctx, body})
 	if err == nil && size >= 0 && n != size {
 		err = fmt.Errorf("body has %d bytes, %d were announced", n, size)
 	}
 	if err == nil {
+		// Best effort: without user xattrs the ETag falls back to the file's identity.
+		syscall.Setxattr(name, etagAttr, []byte(hex.EncodeToString(sum.Sum(nil))), 0)
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
