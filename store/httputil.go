@@ -100,3 +100,41 @@ func ClockSkew(now time.Time, h http.Header) string {
 
 // Unquote strips the quotes of an entity tag (headers quote it; Azure listings do not).
 func Unquote(etag string) string { return strings.Trim(etag, `"`) }
+
+// ReadIdleTimeout is how long a response body may deliver no byte before the request is
+// abandoned (a stalled server must fail a fetch, not hang git forever).
+var ReadIdleTimeout = 2 * time.Minute
+
+// WatchedContext derives the context a request is sent with, and WatchBody arms it:
+// if the response body then stays silent for ReadIdleTimeout, the request is cancelled
+// and the read fails.
+func WatchedContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithCancel(ctx)
+}
+
+// WatchBody wraps resp.Body so that every read re-arms the idle timer and Close releases
+// the request's context.
+func WatchBody(resp *http.Response, cancel context.CancelFunc) {
+	w := &watchedBody{rc: resp.Body, cancel: cancel}
+	w.timer = time.AfterFunc(ReadIdleTimeout, cancel)
+	resp.Body = w
+}
+
+type watchedBody struct {
+	rc     io.ReadCloser
+	cancel context.CancelFunc
+	timer  *time.Timer
+}
+
+func (w *watchedBody) Read(p []byte) (int, error) {
+	n, err := w.rc.Read(p)
+	w.timer.Reset(ReadIdleTimeout)
+	return n, err
+}
+
+func (w *watchedBody) Close() error {
+	w.timer.Stop()
+	err := w.rc.Close()
+	w.cancel()
+	return err
+}

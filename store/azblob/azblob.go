@@ -137,8 +137,10 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
+	wctx, cancel := store.WatchedContext(ctx)
+	req, err := http.NewRequestWithContext(wctx, r.method, u.String(), body)
 	if err != nil {
+		cancel()
 		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
 	}
 	req.URL = &u
@@ -156,8 +158,10 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
+		cancel()
 		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
 	}
+	store.WatchBody(resp, cancel)
 	if resp.StatusCode >= 300 {
 		defer store.Drain(resp.Body)
 		return nil, s.classify(r, resp)

@@ -185,8 +185,10 @@ func (s *Store) sendOnce(ctx context.Context, r *request) (*http.Response, error
 		sum := sha256.Sum256(r.body)
 		payload = hex.EncodeToString(sum[:])
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, "", body)
+	wctx, cancel := store.WatchedContext(ctx)
+	req, err := http.NewRequestWithContext(wctx, r.method, "", body)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	req.URL = s.url(r.key, r.query)
@@ -202,8 +204,10 @@ func (s *Store) sendOnce(ctx context.Context, r *request) (*http.Response, error
 	sigv4.Sign(req, creds, s.region(), "s3", s.cfg.Now(), payload)
 	resp, err := s.client.Do(req)
 	if err != nil {
+		cancel()
 		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
 	}
+	store.WatchBody(resp, cancel)
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
 		return nil, s.classify(r, resp)
