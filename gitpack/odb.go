@@ -267,3 +267,14 @@ func ParseTree(data []byte, f object.Format) ([]TreeEntry, error) {
 	}
 	return out, nil
 }
+
+// Locate finds the stored entry of h in one of the repository's packs (for reuse by the
+// pack writer).
+func (r *Repo) Locate(h object.Hash) (*pack.Pack, int, bool) {
+	for _, p := range r.allPacks(false) {
+		if i := p.Idx.Find(h); i >= 0 {
+			return p, i, true
+		}
+	}
+	return nil, 0, false
+}

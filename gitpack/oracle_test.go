@@ -144,6 +144,9 @@ func TestOurPackIsAcceptedByGit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if res.Reused == 0 || res.Deltas == 0 {
+				t.Fatalf("no stored entry or delta was reused from the repacked history: %+v", res)
+			}
 			dst := t.TempDir()
 			git(t, dst, nil, "init", "-q", "--bare", "--object-format="+format, ".")
 			out := git(t, dst, buf.Bytes(), "index-pack", "--stdin", "--strict")

@@ -31,8 +31,10 @@ type Pack struct {
 	Idx  *Idx
 	fmt  object.Format
 
-	mu    sync.Mutex
-	cache *baseCache
+	mu         sync.Mutex
+	cache      *baseCache
+	sortedOffs []int64 // entry offsets in pack order (lazy)
+	offPos     []int   // index position of each
 }
 
 // Open opens pack-X.pack with its pack-X.idx.

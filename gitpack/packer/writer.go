@@ -16,6 +16,12 @@ type Source interface {
 	Read(h object.Hash) (object.Type, []byte, error)
 }
 
+// Locator is implemented by sources whose objects may already be packed: their stored
+// entries are then copied without inflating them (git pack-objects' reuse).
+type Locator interface {
+	Locate(h object.Hash) (*pack.Pack, int, bool)
+}
+
 // Object is one object to pack, as a walk reports it.
 type Object struct {
 	Hash object.Hash
@@ -35,41 +41,89 @@ type Result struct {
 	Hash    object.Hash // trailer
 	Objects int64
 	Size    int64
+	Reused  int64 // entries copied compressed from existing packs
+	Deltas  int64 // of which deltas
 }
 
-// Write writes a self-contained pack of objs to w.
+// plan says how one object is written.
+type plan struct {
+	obj   Object
+	p     *pack.Pack // non-nil: copy this stored entry
+	entry pack.Entry
+	delta bool // copy the stored delta (its base is in this pack)
+}
+
+// Write writes a self-contained pack of objs to w: entries already stored in a local pack
+// are copied compressed (their CRC checked first), stored deltas are kept when their base
+// is in this pack too (written first, referenced by offset), and everything else is
+// written whole.
 func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) {
 	if opt.Format == 0 {
 		opt.Format = object.SHA1
 	}
+	plans := make(map[object.Hash]*plan, len(objs))
+	for _, o := range objs {
+		plans[o.Hash] = &plan{obj: o}
+	}
+	if loc, ok := src.(Locator); ok {
+		for _, pl := range plans {
+			p, i, ok := loc.Locate(pl.obj.Hash)
+			if !ok {
+				continue
+			}
+			e, err := p.Entry(i)
+			if err != nil {
+				continue // unreadable entry: write it whole
+			}
+			switch {
+			case e.Kind.IsBase():
+				pl.p, pl.entry = p, e
+			case plans[e.BaseHash] != nil:
+				pl.p, pl.entry, pl.delta = p, e, true
+			}
+		}
+	}
+	order := orderBasesFirst(objs, plans)
+
 	sum := opt.Format.New()
-	cw := &countWriter{w: io.MultiWriter(w, sum)}
-	bw := bufio.NewWriterSize(cw, 256<<10)
+	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 256<<10)
+	ow := &countWriter{w: bw}
 	var hdr [12]byte
 	copy(hdr[:], "PACK")
 	binary.BigEndian.PutUint32(hdr[4:], 2)
-	binary.BigEndian.PutUint32(hdr[8:], uint32(len(objs)))
-	bw.Write(hdr[:])
-	zw, _ := zlib.NewWriterLevel(bw, zlib.DefaultCompression)
+	binary.BigEndian.PutUint32(hdr[8:], uint32(len(order)))
+	ow.Write(hdr[:])
+	zw, _ := zlib.NewWriterLevel(ow, zlib.DefaultCompression)
+	written := make(map[object.Hash]int64, len(order))
+	var res Result
 	var head []byte
-	for i, o := range objs {
-		t, data, err := src.Read(o.Hash)
+	for n, pl := range order {
+		off := ow.n
+		var err error
+		switch {
+		case pl.delta:
+			head = pack.AppendEntryHeader(head[:0], object.OfsDelta, pl.entry.Size)
+			head = pack.AppendOfsDistance(head, off-written[pl.entry.BaseHash])
+			if _, err = ow.Write(head); err == nil {
+				err = pl.p.CopyData(ow, pl.entry)
+			}
+			res.Reused++
+			res.Deltas++
+		case pl.p != nil:
+			head = pack.AppendEntryHeader(head[:0], pl.entry.Kind, pl.entry.Size)
+			if _, err = ow.Write(head); err == nil {
+				err = pl.p.CopyData(ow, pl.entry)
+			}
+			res.Reused++
+		default:
+			err = writeWhole(ow, zw, src, pl.obj.Hash, &head)
+		}
 		if err != nil {
-			return Result{}, fmt.Errorf("pack %s: %w", o.Hash, err)
+			return Result{}, fmt.Errorf("pack %s: %w", pl.obj.Hash, err)
 		}
-		head = pack.AppendEntryHeader(head[:0], t, int64(len(data)))
-		if _, err := bw.Write(head); err != nil {
-			return Result{}, err
-		}
-		zw.Reset(bw)
-		if _, err := zw.Write(data); err != nil {
-			return Result{}, err
-		}
-		if err := zw.Close(); err != nil {
-			return Result{}, err
-		}
+		written[pl.obj.Hash] = off
 		if opt.Progress != nil {
-			opt.Progress(int64(i+1), int64(len(objs)))
+			opt.Progress(int64(n+1), int64(len(order)))
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -80,7 +134,70 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 		return Result{}, err
 	}
 	h, _ := object.FromBytes(trailer)
-	return Result{Hash: h, Objects: int64(len(objs)), Size: cw.n + int64(len(trailer))}, nil
+	res.Hash, res.Objects, res.Size = h, int64(len(order)), ow.n+int64(len(trailer))
+	return res, nil
+}
+
+func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *[]byte) error {
+	t, data, err := src.Read(h)
+	if err != nil {
+		return err
+	}
+	*head = pack.AppendEntryHeader((*head)[:0], t, int64(len(data)))
+	if _, err := ow.Write(*head); err != nil {
+		return err
+	}
+	zw.Reset(ow)
+	if _, err := zw.Write(data); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// orderBasesFirst keeps the walk's order (commits, then trees and blobs by path, which
+// is what makes a pack compress and read well) except that a reused delta's base is
+// moved before it. A cycle among stored deltas (a damaged pack) is broken by writing the
+// object whole.
+func orderBasesFirst(objs []Object, plans map[object.Hash]*plan) []*plan {
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := make(map[object.Hash]int, len(objs))
+	out := make([]*plan, 0, len(objs))
+	var visit func(pl *plan)
+	visit = func(pl *plan) {
+		h := pl.obj.Hash
+		if state[h] == done {
+			return
+		}
+		state[h] = visiting
+		// Walk down the chain of stored deltas iteratively, so deep chains cannot
+		// exhaust the stack.
+		chain := []*plan{pl}
+		for cur := pl; cur.delta; {
+			base := plans[cur.entry.BaseHash]
+			if state[base.obj.Hash] == done {
+				break
+			}
+			if state[base.obj.Hash] == visiting {
+				cur.delta, cur.p = false, nil // cycle: write it whole
+				break
+			}
+			state[base.obj.Hash] = visiting
+			chain = append(chain, base)
+			cur = base
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			state[chain[i].obj.Hash] = done
+			out = append(out, chain[i])
+		}
+	}
+	for _, o := range objs {
+		visit(plans[o.Hash])
+	}
+	return out
 }
 
 type countWriter struct {

@@ -1,0 +1,99 @@
+package pack
+
+import (
+	"fmt"
+	"hash/crc32"
+	"io"
+	"sort"
+
+	"git-remote-object-store/gitpack/object"
+)
+
+// Entry describes one stored entry, for copying it into another pack without inflating it.
+type Entry struct {
+	Offset   int64 // start of the entry header
+	End      int64 // first byte after the entry
+	Kind     object.Type
+	Size     int64 // inflated size (of the delta, for deltas)
+	Data     int64 // start of the zlib data
+	BaseOff  int64 // OFS_DELTA base offset
+	BaseHash object.Hash
+	CRC      uint32 // from the index
+}
+
+// Entry returns the entry of the i-th object of the index.
+func (p *Pack) Entry(i int) (Entry, error) {
+	off := p.Idx.Offset(i)
+	e, err := p.entryAt(off)
+	if err != nil {
+		return Entry{}, err
+	}
+	end, err := p.entryEnd(off)
+	if err != nil {
+		return Entry{}, err
+	}
+	out := Entry{Offset: off, End: end, Kind: e.t, Size: e.size, Data: e.data, BaseOff: e.baseOff, BaseHash: e.baseHash, CRC: p.Idx.CRC(i)}
+	if out.Kind == object.OfsDelta {
+		h, ok := p.HashAt(e.baseOff)
+		if !ok {
+			return Entry{}, fmt.Errorf("%w: delta base offset %d is not an object", ErrCorrupt, e.baseOff)
+		}
+		out.BaseHash = h
+	}
+	return out, nil
+}
+
+// offsets is the pack's entry offsets in pack order, with the index position of each.
+func (p *Pack) offsets() ([]int64, []int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sortedOffs == nil {
+		n := p.Idx.Count()
+		pos := make([]int, n)
+		for i := range pos {
+			pos[i] = i
+		}
+		sort.Slice(pos, func(a, b int) bool { return p.Idx.Offset(pos[a]) < p.Idx.Offset(pos[b]) })
+		offs := make([]int64, n)
+		for k, i := range pos {
+			offs[k] = p.Idx.Offset(i)
+		}
+		p.sortedOffs, p.offPos = offs, pos
+	}
+	return p.sortedOffs, p.offPos
+}
+
+// entryEnd is where the entry at off ends: the next entry, or the trailer.
+func (p *Pack) entryEnd(off int64) (int64, error) {
+	offs, _ := p.offsets()
+	k := sort.Search(len(offs), func(k int) bool { return offs[k] > off })
+	if k < len(offs) {
+		return offs[k], nil
+	}
+	return p.size - int64(p.fmt.Size()), nil
+}
+
+// HashAt returns the id of the object whose entry starts at off.
+func (p *Pack) HashAt(off int64) (object.Hash, bool) {
+	offs, pos := p.offsets()
+	k := sort.Search(len(offs), func(k int) bool { return offs[k] >= off })
+	if k < len(offs) && offs[k] == off {
+		return p.Idx.Hash(pos[k]), true
+	}
+	return object.Hash{}, false
+}
+
+// CopyData copies the zlib data of e (from Data to End) to w after checking the whole
+// raw entry against the index's CRC-32, so a damaged pack is never copied onward.
+func (p *Pack) CopyData(w io.Writer, e Entry) error {
+	raw := io.NewSectionReader(p.f, e.Offset, e.End-e.Offset)
+	crc := crc32.NewIEEE()
+	if _, err := io.Copy(crc, raw); err != nil {
+		return err
+	}
+	if crc.Sum32() != e.CRC {
+		return fmt.Errorf("%w: CRC mismatch for the entry at %d", ErrCorrupt, e.Offset)
+	}
+	_, err := io.Copy(w, io.NewSectionReader(p.f, e.Data, e.End-e.Data))
+	return err
+}
