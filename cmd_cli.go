@@ -14,6 +14,7 @@ type verb struct {
 func verbs() []verb {
 	return []verb{
 		{"install", "[--bin-dir DIR] [--dry-run]", "link git-remote-<scheme> helpers and git-object-store next to this binary (or into DIR)", cmdInstall},
+		{"doctor", "[--fix] <url>", "check credentials, permissions, clock, engine and layout; --fix repairs", cmdDoctor},
 		{"ls", "<url>", "list the remote's refs, marking protected ones", cmdLs},
 		{"protect", "<url> <branch>", "refuse deletes and non-fast-forward pushes of a branch", cmdProtect},
 		{"unprotect", "<url> <branch>", "lift a branch's protection", cmdUnprotect},

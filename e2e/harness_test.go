@@ -71,7 +71,7 @@ var cloudRemotes []remoteKind
 func env(home string) []string {
 	out := []string{}
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PATH=") || strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GIT_") {
+		if strings.HasPrefix(kv, "PATH=") || strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "GIT_REMOTE_") {
 			continue
 		}
 		out = append(out, kv)

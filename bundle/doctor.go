@@ -1,0 +1,143 @@
+package bundle
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/store"
+)
+
+// Finding is one problem doctor saw, with what --fix does about it.
+type Finding struct {
+	What string
+	Fix  func(ctx context.Context) error // nil: nothing to fix automatically
+}
+
+// Doctor inspects the bundle layout: several bundles for one ref (an interrupted push
+// of an older client), stale locks, keys that are not valid refs, a HEAD naming a ref
+// with no bundle.
+func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) ([]Finding, error) {
+	var out []Finding
+	type lock struct {
+		key string
+		age time.Duration
+	}
+	var locks []lock
+	bundles := map[string][]store.Info{}
+	err := e.st.List(ctx, "refs/", func(info store.Info) error {
+		key := info.Key
+		switch {
+		case strings.HasSuffix(key, ".lock"):
+			locks = append(locks, lock{key, now.Sub(info.LastModified)})
+		case strings.HasSuffix(key, bundleSuffix):
+			m := bundleKeyRE.FindStringSubmatch(key)
+			if m == nil || gitpack.CheckRefName(m[1]) != nil {
+				out = append(out, Finding{What: fmt.Sprintf("%s is not <valid ref>/<sha>.bundle; readers ignore it (remove it by hand if it is junk)", key)})
+				return nil
+			}
+			bundles[m[1]] = append(bundles[m[1]], info)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("doctor: list: %w", err)
+	}
+	refs := make([]string, 0, len(bundles))
+	for r := range bundles {
+		refs = append(refs, r)
+	}
+	sort.Strings(refs)
+	for _, ref := range refs {
+		bs := bundles[ref]
+		if len(bs) < 2 {
+			continue
+		}
+		sort.Slice(bs, func(i, j int) bool { return bs[i].LastModified.After(bs[j].LastModified) })
+		for _, old := range bs[1:] {
+			sha := bundleHex(old.Key)
+			to := fmt.Sprintf("%s-doctor-%s/%s%s", ref, sha[:8], sha, bundleSuffix)
+			out = append(out, Finding{
+				What: fmt.Sprintf("%s has %d bundles; the newest (%s) is used; %s would move to %s", ref, len(bs), bundleHex(bs[0].Key), old.Key, to),
+				Fix:  func(ctx context.Context) error { return e.move(ctx, old.Key, to) },
+			})
+		}
+	}
+	for _, l := range locks {
+		if l.age > ttl {
+			out = append(out, Finding{
+				What: fmt.Sprintf("%s is a stale lock (%s old, stale after %s)", l.key, l.age.Round(time.Second), ttl),
+				Fix:  func(ctx context.Context) error { return e.st.Delete(ctx, l.key) },
+			})
+		}
+	}
+	head, err := e.readHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(refs) > 0 && (head == "" || len(bundles[head]) == 0) {
+		target := pickHead(refs)
+		out = append(out, Finding{
+			What: fmt.Sprintf("HEAD is %q, which has no bundle; it would point at %s", head, target),
+			Fix: func(ctx context.Context) error {
+				_, err := e.st.Put(ctx, HeadKey, strings.NewReader(target), int64(len(target)), store.Cond{})
+				return err
+			},
+		})
+	}
+	return out, nil
+}
+
+// pickHead prefers main, then master, then the first branch.
+func pickHead(refs []string) string {
+	for _, want := range []string{"refs/heads/main", "refs/heads/master"} {
+		for _, r := range refs {
+			if r == want {
+				return r
+			}
+		}
+	}
+	for _, r := range refs {
+		if strings.HasPrefix(r, "refs/heads/") {
+			return r
+		}
+	}
+	return refs[0]
+}
+
+// move copies a bundle to a new key (streamed) and then deletes the old one, so nothing
+// is lost if it stops halfway.
+func (e *Engine) move(ctx context.Context, from, to string) error {
+	rc, info, err := e.st.Get(ctx, from, nil)
+	if err != nil {
+		return err
+	}
+	_, err = e.st.Put(ctx, to, rc, info.Size, store.Cond{IfNoneMatch: true})
+	rc.Close()
+	if err != nil && !store.IsPrecondition(err) {
+		return fmt.Errorf("copy %s to %s: %w", from, to, err)
+	}
+	return e.st.Delete(ctx, from)
+}
+
+// Report prints findings and, with fix, repairs them.
+func Report(ctx context.Context, w io.Writer, findings []Finding, fix bool) (failed int) {
+	for _, f := range findings {
+		fmt.Fprintf(w, "problem: %s\n", f.What)
+		if fix && f.Fix != nil {
+			if err := f.Fix(ctx); err != nil {
+				fmt.Fprintf(w, "  fix failed: %v\n", err)
+				failed++
+			} else {
+				fmt.Fprintln(w, "  fixed")
+			}
+		} else {
+			failed++
+		}
+	}
+	return failed
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"git-remote-object-store/bundle"
+	"git-remote-object-store/reflock"
+	"git-remote-object-store/remote"
+	"git-remote-object-store/store"
+)
+
+// cmdDoctor checks a remote end to end: URL, credentials and reachability, permissions
+// (a probe object is written, read and deleted), clock skew against the store, the
+// engine, and damage to the layout; --fix repairs what it safely can.
+func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fix := fl.Bool("fix", false, "repair what can be repaired (duplicate bundles are moved aside, stale locks removed, HEAD reset)")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: git-remote-object-store doctor [--fix] <url>")
+		return exitUsage
+	}
+	url := fl.Arg(0)
+	say := func(ok bool, format string, a ...any) {
+		mark := "ok  "
+		if !ok {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(stdout, "%s %s\n", mark, fmt.Sprintf(format, a...))
+	}
+	loc, err := remote.Parse(url)
+	if err != nil {
+		say(false, "url: %v", err)
+		return exitFail
+	}
+	say(true, "url: %s backend, bucket %q, prefix %q", loc.Backend, firstOf(loc.Bucket, loc.Dir), loc.Prefix)
+	st, err := remote.OpenStore(ctx, loc)
+	if err != nil {
+		say(false, "credentials: %v", err)
+		return exitFail
+	}
+	st = store.Prefixed(st, loc.Prefix)
+	if err := st.List(ctx, "", func(store.Info) error { return errStop }); err != nil && err != errStop {
+		say(false, "reachability and list permission: %v", err)
+		return exitFail
+	}
+	say(true, "reachability and list permission")
+	now, err := probe(ctx, st)
+	if err != nil {
+		say(false, "write/read/delete permissions: %v", err)
+		return exitFail
+	}
+	say(true, "write, read and delete permissions (probe object written and removed)")
+	skew := time.Since(now)
+	say(skew < time.Minute && skew > -time.Minute, "clock: this machine is %s from the store's clock", skew.Round(time.Second))
+	r, err := remote.Open(ctx, url)
+	if err != nil {
+		say(false, "engine: %v", err)
+		return exitFail
+	}
+	say(true, "engine: %s", r.Engine)
+	if r.Engine != remote.EngineBundle {
+		fmt.Fprintf(stdout, "layout checks for the %s engine are not available in this build\n", r.Engine)
+		return exitOK
+	}
+	e := bundle.NewEngine(r.Store, nil, bundle.Config{Warn: io.Discard})
+	findings, err := e.Doctor(ctx, time.Now().Add(-skew), reflock.TTLFromEnv())
+	if err != nil {
+		say(false, "layout: %v", err)
+		return exitFail
+	}
+	if len(findings) == 0 {
+		say(true, "layout: no duplicate bundles, stale locks or broken HEAD")
+		return exitOK
+	}
+	if failed := bundle.Report(ctx, stdout, findings, *fix); failed > 0 {
+		if !*fix {
+			fmt.Fprintln(stdout, "run again with --fix to repair")
+		}
+		return exitFail
+	}
+	return exitOK
+}
+
+type stopErr struct{}
+
+func (stopErr) Error() string { return "stop" }
+
+var errStop error = stopErr{}
+
+// probe writes, reads and deletes a small object; it returns the store's clock (the
+// probe's Last-Modified).
+func probe(ctx context.Context, st store.Store) (time.Time, error) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	key := ".doctor-probe-" + hex.EncodeToString(b)
+	if _, err := st.Put(ctx, key, strings.NewReader("probe"), 5, store.Cond{IfNoneMatch: true}); err != nil {
+		return time.Time{}, err
+	}
+	defer st.Delete(context.WithoutCancel(ctx), key)
+	info, err := st.Head(ctx, key)
+	if err != nil {
+		return time.Time{}, err
+	}
+	rc, _, err := st.Get(ctx, key, nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || string(data) != "probe" {
+		return time.Time{}, fmt.Errorf("the probe read back as %q (%v)", data, err)
+	}
+	if err := st.Delete(ctx, key); err != nil {
+		return time.Time{}, err
+	}
+	return info.LastModified, nil
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDoctorFindsAndFixes(t *testing.T) {
+	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+		url := newURL()
+		src := w.repo(2)
+		w.git(src, "push", "-q", url, "main")
+		if out, err := w.tool("doctor", url); err != nil || !strings.Contains(out, "ok   layout") {
+			t.Fatalf("doctor on a healthy remote: %v\n%s", err, out)
+		}
+		st := bucket(t, url)
+		// Damage: an older second bundle for main, a stale lock, a HEAD naming nothing.
+		tip, old := w.git(src, "rev-parse", "HEAD"), w.git(src, "rev-parse", "HEAD~1")
+		current := getKey(t, st, "refs/heads/main/"+tip+".bundle")
+		w.git(src, "branch", "older", "HEAD~1")
+		path := filepath.Join(t.TempDir(), "old.bundle")
+		w.git(src, "bundle", "create", "-q", path, "older")
+		data, _ := os.ReadFile(path)
+		putKey(t, st, "refs/heads/main/"+old+".bundle", data)
+		time.Sleep(1100 * time.Millisecond) // Last-Modified has one-second resolution
+		putKey(t, st, "refs/heads/main/"+tip+".bundle", current) // the real tip stays newest
+		putKey(t, st, "refs/heads/main/LOCK#.lock", []byte("owner=crashed"))
+		putKey(t, st, "HEAD", []byte("refs/heads/gone"))
+		time.Sleep(2100 * time.Millisecond)
+		t.Setenv("GIT_REMOTE_S3_LOCK_TTL_SECONDS", "1")
+
+		out, err := w.tool("doctor", url)
+		for _, want := range []string{"has 2 bundles", "stale lock", `HEAD is "refs/heads/gone"`} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("doctor did not report %q (err %v):\n%s", want, err, out)
+			}
+		}
+		if err == nil {
+			t.Fatal("doctor exited 0 with problems found")
+		}
+		if out, err := w.tool("doctor", "--fix", url); err != nil {
+			t.Fatalf("doctor --fix: %v\n%s", err, out)
+		}
+		if out, err := w.tool("doctor", url); err != nil {
+			t.Fatalf("problems left after --fix: %v\n%s", err, out)
+		}
+		ls := w.git(src, "ls-remote", url)
+		if !strings.Contains(ls, "refs/heads/main-doctor-"+old[:8]) || !strings.Contains(ls, tip+"\trefs/heads/main") || !strings.Contains(ls, "HEAD") {
+			t.Fatalf("after --fix the older bundle should sit on its own branch and HEAD be valid:\n%s", ls)
+		}
+	})
+}
