@@ -25,7 +25,7 @@ func TestDoctorFindsAndFixes(t *testing.T) {
 		w.git(src, "bundle", "create", "-q", path, "older")
 		data, _ := os.ReadFile(path)
 		putKey(t, st, "refs/heads/main/"+old+".bundle", data)
-		time.Sleep(1100 * time.Millisecond) // Last-Modified has one-second resolution
+		time.Sleep(1100 * time.Millisecond)                      // Last-Modified has one-second resolution
 		putKey(t, st, "refs/heads/main/"+tip+".bundle", current) // the real tip stays newest
 		putKey(t, st, "refs/heads/main/LOCK#.lock", []byte("owner=crashed"))
 		putKey(t, st, "HEAD", []byte("refs/heads/gone"))
