@@ -29,13 +29,15 @@ func (r *Repo) Has(h object.Hash) bool {
 	if h.IsZero() || h.Format() != r.format {
 		return false
 	}
-	for _, d := range r.objDirs {
-		if _, err := os.Stat(r.loosePath(d, h)); err == nil {
+	// Packs first: in a packed repository nearly every object is there, and a failed
+	// stat per object per walk adds up.
+	for _, p := range r.allPacks(false) {
+		if p.Has(h) {
 			return true
 		}
 	}
-	for _, p := range r.allPacks(false) {
-		if p.Has(h) {
+	for _, d := range r.objDirs {
+		if _, err := os.Stat(r.loosePath(d, h)); err == nil {
 			return true
 		}
 	}
@@ -52,6 +54,11 @@ func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) {
 	if h.Format() != r.format || h.IsZero() {
 		return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)
 	}
+	for _, p := range r.allPacks(false) {
+		if p.Has(h) {
+			return p.Read(h, r.readBase)
+		}
+	}
 	for _, d := range r.objDirs {
 		t, data, err := readLoose(r.loosePath(d, h), r.format, h)
 		if err == nil {
@@ -61,11 +68,9 @@ func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) {
 			return 0, nil, err
 		}
 	}
-	for _, rescan := range []bool{false, true} {
-		for _, p := range r.allPacks(rescan) {
-			if p.Has(h) {
-				return p.Read(h, r.readBase)
-			}
+	for _, p := range r.allPacks(true) {
+		if p.Has(h) {
+			return p.Read(h, r.readBase)
 		}
 	}
 	return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)

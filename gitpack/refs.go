@@ -120,12 +120,26 @@ func (r *Repo) resolveFull(name string, depth int) (object.Hash, error) {
 	return object.Hash{}, fmt.Errorf("%w: ref %s", ErrNotFound, name)
 }
 
+// packedRefs parses packed-refs, once per change of the file (a repository with
+// thousands of refs must not be re-read for each one resolved).
 func (r *Repo) packedRefs() (map[string]object.Hash, error) {
-	out := map[string]object.Hash{}
-	f, err := os.Open(filepath.Join(r.commonDir, "packed-refs"))
+	path := filepath.Join(r.commonDir, "packed-refs")
+	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return out, nil
+		return map[string]object.Hash{}, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.packed != nil && r.packedStamp == fmt.Sprint(fi.Size(), fi.ModTime().UnixNano()) {
+		m := r.packed
+		r.mu.Unlock()
+		return m, nil
+	}
+	r.mu.Unlock()
+	out := map[string]object.Hash{}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -144,5 +158,11 @@ func (r *Repo) packedRefs() (map[string]object.Hash, error) {
 		}
 		out[name] = h
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.packed, r.packedStamp = out, fmt.Sprint(fi.Size(), fi.ModTime().UnixNano())
+	r.mu.Unlock()
+	return out, nil
 }

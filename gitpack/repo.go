@@ -27,8 +27,10 @@ type Repo struct {
 	format    object.Format
 	config    *Config
 
-	mu    sync.Mutex
-	packs map[string]*pack.Pack // by .pack path
+	mu          sync.Mutex
+	packs       map[string]*pack.Pack // by .pack path
+	packed      map[string]object.Hash
+	packedStamp string
 }
 
 // OpenEnv opens the repository git named in GIT_DIR (as it does for remote helpers).

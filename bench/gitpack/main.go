@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -23,12 +24,19 @@ func main() {
 	}
 	repo, err := gitpack.Open(os.Args[2])
 	check(err)
+	if prof := os.Getenv("GITPACK_CPUPROFILE"); prof != "" {
+		f, err := os.Create(prof)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	switch os.Args[1] {
 	case "write":
-		tips := allRefs(os.Args[2], repo)
-		if len(os.Args) > 4 {
-			tips = nil
+		var tips []object.Hash
+		if len(os.Args) == 4 {
+			tips = allRefs(os.Args[2], repo)
+		} else {
 			for _, name := range os.Args[4:] {
 				h, err := repo.Resolve(name)
 				check(err)
@@ -42,6 +50,7 @@ func main() {
 		check(err)
 		check(bw.Flush())
 		check(f.Close())
+		pprof.StopCPUProfile()
 		fmt.Printf("ours write: %d objects (%d reused, %d deltas) %d bytes in %.2fs, peak RSS %s\n",
 			res.Objects, res.Reused, res.Deltas, res.Size, time.Since(t0).Seconds(), peakRSS())
 	case "index":
