@@ -193,15 +193,27 @@ func (r *Repo) allPacks(rescan bool) []*pack.Pack {
 	return out
 }
 
-// ParseCommit returns a commit's tree and parents.
-func ParseCommit(data []byte, f object.Format) (tree object.Hash, parents []object.Hash, err error) {
+// eachHeader calls fn for each "key value" line of a commit or tag header (up to the
+// blank line before the message).
+func eachHeader(data []byte, fn func(k, v []byte) error) error {
 	for len(data) > 0 {
 		line, rest, _ := bytes.Cut(data, []byte("\n"))
 		data = rest
 		if len(line) == 0 {
-			break
+			return nil
 		}
 		k, v, _ := bytes.Cut(line, []byte(" "))
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParseCommit returns a commit's tree and parents.
+func ParseCommit(data []byte, f object.Format) (tree object.Hash, parents []object.Hash, err error) {
+	err = eachHeader(data, func(k, v []byte) error {
+		var err error
 		switch string(k) {
 		case "tree":
 			tree, err = object.ParseHashFormat(string(v), f)
@@ -210,9 +222,10 @@ func ParseCommit(data []byte, f object.Format) (tree object.Hash, parents []obje
 			p, err = object.ParseHashFormat(string(v), f)
 			parents = append(parents, p)
 		}
-		if err != nil {
-			return object.Hash{}, nil, fmt.Errorf("bad commit: %w", err)
-		}
+		return err
+	})
+	if err != nil {
+		return object.Hash{}, nil, fmt.Errorf("bad commit: %w", err)
 	}
 	if tree.IsZero() {
 		return object.Hash{}, nil, errors.New("bad commit: no tree")
@@ -222,22 +235,18 @@ func ParseCommit(data []byte, f object.Format) (tree object.Hash, parents []obje
 
 // ParseTag returns the object a tag points at and that object's type.
 func ParseTag(data []byte, f object.Format) (target object.Hash, t object.Type, err error) {
-	for len(data) > 0 {
-		line, rest, _ := bytes.Cut(data, []byte("\n"))
-		data = rest
-		if len(line) == 0 {
-			break
-		}
-		k, v, _ := bytes.Cut(line, []byte(" "))
+	err = eachHeader(data, func(k, v []byte) error {
+		var err error
 		switch string(k) {
 		case "object":
 			target, err = object.ParseHashFormat(string(v), f)
 		case "type":
 			t, err = object.ParseType(string(v))
 		}
-		if err != nil {
-			return object.Hash{}, 0, fmt.Errorf("bad tag: %w", err)
-		}
+		return err
+	})
+	if err != nil {
+		return object.Hash{}, 0, fmt.Errorf("bad tag: %w", err)
 	}
 	if target.IsZero() || t == 0 {
 		return object.Hash{}, 0, errors.New("bad tag: no object or type")

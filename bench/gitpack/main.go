@@ -8,6 +8,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"git-remote-object-store/bench/internal/rss"
 	"os"
 	"runtime/pprof"
 	"strings"
@@ -52,13 +53,13 @@ func main() {
 		check(f.Close())
 		pprof.StopCPUProfile()
 		fmt.Printf("ours write: %d objects (%d reused, %d deltas) %d bytes in %.2fs, peak RSS %s\n",
-			res.Objects, res.Reused, res.Deltas, res.Size, time.Since(t0).Seconds(), peakRSS())
+			res.Objects, res.Reused, res.Deltas, res.Size, time.Since(t0).Seconds(), rss.Peak())
 	case "index":
 		f, err := os.Open(os.Args[3])
 		check(err)
 		res, err := repo.IndexPack(bufio.NewReaderSize(f, 1<<20), gitpack.IndexOptions{})
 		check(err)
-		fmt.Printf("ours index: %d objects in %.2fs, peak RSS %s\n", res.Objects, time.Since(t0).Seconds(), peakRSS())
+		fmt.Printf("ours index: %d objects in %.2fs, peak RSS %s\n", res.Objects, time.Since(t0).Seconds(), rss.Peak())
 	}
 }
 
@@ -96,16 +97,6 @@ func walkRefs(gitDir, dir string, add func(string)) {
 			add(dir + "/" + e.Name())
 		}
 	}
-}
-
-func peakRSS() string {
-	data, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
-		}
-	}
-	return "?"
 }
 
 func check(err error) {

@@ -8,9 +8,9 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
+	"git-remote-object-store/bench/internal/rss"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"git-remote-object-store/store"
@@ -48,17 +48,7 @@ func main() {
 	down := time.Since(t0)
 	mb := float64(fi.Size()) / 1e6
 	fmt.Printf("ours     upload %6.1f MB/s  download %6.1f MB/s  (%d bytes, part %d MiB × %d)  peak RSS %s\n",
-		mb/up.Seconds(), mb/down.Seconds(), n, *part>>20, *conc, peakRSS())
-}
-
-func peakRSS() string {
-	data, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
-		}
-	}
-	return "?"
+		mb/up.Seconds(), mb/down.Seconds(), n, *part>>20, *conc, rss.Peak())
 }
 
 func check(err error) {
