@@ -8,12 +8,12 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"git-remote-object-store/bench/internal/rss"
 	"os"
 	"runtime/pprof"
 	"strings"
 	"time"
 
+	"git-remote-object-store/bench/internal/rss"
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
 )

@@ -8,11 +8,11 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
-	"git-remote-object-store/bench/internal/rss"
 	"io"
 	"os"
 	"time"
 
+	"git-remote-object-store/bench/internal/rss"
 	"git-remote-object-store/store"
 	"git-remote-object-store/store/s3"
 )
