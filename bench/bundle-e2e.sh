@@ -21,7 +21,7 @@ echo "repository: $src $ref ($(git --git-dir="$src" rev-list --count "$ref") com
 t() { /usr/bin/time -f "%e s, peak RSS %M kB" "$@"; }
 echo -n "ours push (bundle engine):      "; t git --git-dir="$src" push -q "$url" "$ref:refs/heads/main" 2>&1 | tail -1
 echo -n "ours clone:                     "; t git clone -q "$url" "$tmp/clone" 2>&1 | tail -1
-git -C "$tmp/clone" fsck --connectivity-only -q
+git -C "$tmp/clone" fsck --connectivity-only --no-progress
 echo -n "git bundle create (same ref):   "; t git --git-dir="$src" bundle create -q "$tmp/x.bundle" "$ref" 2>&1 | tail -1
 echo "  bundle size: $(stat -c %s "$tmp/x.bundle") bytes"
 git init -q --bare "$tmp/plain.git"
