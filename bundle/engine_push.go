@@ -47,6 +47,7 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 		res.Err = fmt.Errorf("lock %s: %w", u.Dst, err)
 		return res
 	}
+	lock.KeepAlive(ctx) // a long upload must not let the lock go stale under us
 	defer func() {
 		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
 			e.warnf("could not release the lock of %s: %v (it expires after %s)", u.Dst, err, e.cfg.LockTTL)
@@ -74,6 +75,13 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 	key := u.Dst + "/" + u.Src.String() + bundleSuffix
 	if err := e.upload(ctx, key, u, o); err != nil {
 		res.Err = err
+		return res
+	}
+	if err := lock.Lost(); err != nil {
+		// Someone took the lock over while we uploaded: the ref may have moved, so our
+		// bundle must not replace anything. Withdraw it; the user fetches and retries.
+		e.st.Delete(context.WithoutCancel(ctx), key)
+		res.Err = fmt.Errorf("%s: the push lock was lost during the upload (%v): %w", u.Dst, err, engine.ErrFetchFirst)
 		return res
 	}
 	if err := e.ensureMarkers(ctx, u.Dst); err != nil {

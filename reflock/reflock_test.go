@@ -24,6 +24,7 @@ func TestLock(t *testing.T) {
 			t.Run("AcquireRelease", func(t *testing.T) { testAcquireRelease(t, newStore(t)) })
 			t.Run("StaleTakeover", func(t *testing.T) { testStaleTakeover(t, newStore(t)) })
 			t.Run("Race", func(t *testing.T) { testRace(t, newStore(t)) })
+			t.Run("KeepAlive", func(t *testing.T) { testKeepAlive(t, newStore(t)) })
 			t.Run("ForeignFreshLock", func(t *testing.T) { testForeign(t, newStore(t)) })
 		})
 	}
@@ -122,5 +123,27 @@ func testForeign(t *testing.T, st store.Store) {
 	st.Put(ctx, key, strings.NewReader("owner=someone-else"), 18, store.Cond{})
 	if _, err := reflock.Acquire(ctx, st, key, reflock.Options{}); !errors.Is(err, reflock.ErrLocked) || !strings.Contains(err.Error(), "someone-else") {
 		t.Fatalf("Acquire over a foreign fresh lock = %v, want ErrLocked naming the owner", err)
+	}
+}
+
+// testKeepAlive: a held lock that is refreshed never goes stale, however long the holder
+// works; without refreshes it would be taken over after the TTL.
+func testKeepAlive(t *testing.T, st store.Store) {
+	ctx := t.Context()
+	opt := reflock.Options{TTL: 2 * time.Second}
+	l, err := reflock.Acquire(ctx, st, key, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.KeepAlive(ctx)
+	time.Sleep(3500 * time.Millisecond)
+	if _, err := reflock.Acquire(ctx, st, key, opt); !errors.Is(err, reflock.ErrLocked) {
+		t.Fatalf("a kept-alive lock was taken over: %v", err)
+	}
+	if err := l.Lost(); err != nil {
+		t.Fatalf("refresh failed: %v", err)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
