@@ -51,6 +51,19 @@ type plan struct {
 	p     *pack.Pack // non-nil: copy this stored entry
 	entry pack.Entry
 	delta bool // copy the stored delta (its base is in this pack)
+	// freshBase, when set, is the object this one is delta-compressed against afresh.
+	freshBase object.Hash
+}
+
+// base is the object pl must follow in the pack, if any.
+func (pl *plan) base() (object.Hash, bool) {
+	switch {
+	case pl.delta:
+		return pl.entry.BaseHash, true
+	case !pl.freshBase.IsZero():
+		return pl.freshBase, true
+	}
+	return object.Hash{}, false
 }
 
 // Write writes a self-contained pack of objs to w: entries already stored in a local pack
@@ -83,6 +96,11 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 			}
 		}
 	}
+	all := make([]*plan, 0, len(objs))
+	for _, o := range objs {
+		all = append(all, plans[o.Hash])
+	}
+	findDeltas(src, all)
 	order := orderBasesFirst(objs, plans)
 
 	sum := opt.Format.New()
@@ -115,6 +133,9 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 				err = pl.p.CopyData(ow, pl.entry)
 			}
 			res.Reused++
+		case !pl.freshBase.IsZero():
+			err = writeFreshDelta(ow, zw, src, pl, off-written[pl.freshBase], &head)
+			res.Deltas++
 		default:
 			err = writeWhole(ow, zw, src, pl.obj.Hash, &head)
 		}
@@ -154,6 +175,29 @@ func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *
 	return zw.Close()
 }
 
+// writeFreshDelta computes the chosen delta again and writes it as an OFS_DELTA.
+func writeFreshDelta(ow io.Writer, zw *zlib.Writer, src Source, pl *plan, dist int64, head *[]byte) error {
+	_, base, err := src.Read(pl.freshBase)
+	if err != nil {
+		return err
+	}
+	_, target, err := src.Read(pl.obj.Hash)
+	if err != nil {
+		return err
+	}
+	d := Delta(base, target, 0)
+	*head = pack.AppendEntryHeader((*head)[:0], object.OfsDelta, int64(len(d)))
+	*head = pack.AppendOfsDistance(*head, dist)
+	if _, err := ow.Write(*head); err != nil {
+		return err
+	}
+	zw.Reset(ow)
+	if _, err := zw.Write(d); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
 // orderBasesFirst keeps the walk's order (commits, then trees and blobs by path, which
 // is what makes a pack compress and read well) except that a reused delta's base is
 // moved before it. A cycle among stored deltas (a damaged pack) is broken by writing the
@@ -176,13 +220,17 @@ func orderBasesFirst(objs []Object, plans map[object.Hash]*plan) []*plan {
 		// Walk down the chain of stored deltas iteratively, so deep chains cannot
 		// exhaust the stack.
 		chain := []*plan{pl}
-		for cur := pl; cur.delta; {
-			base := plans[cur.entry.BaseHash]
+		for cur := pl; ; {
+			bh, ok := cur.base()
+			if !ok {
+				break
+			}
+			base := plans[bh]
 			if state[base.obj.Hash] == done {
 				break
 			}
 			if state[base.obj.Hash] == visiting {
-				cur.delta, cur.p = false, nil // cycle: write it whole
+				cur.delta, cur.p, cur.freshBase = false, nil, object.Hash{} // cycle: write it whole
 				break
 			}
 			state[base.obj.Hash] = visiting
