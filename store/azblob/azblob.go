@@ -159,7 +159,7 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		cancel()
-		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
+		return nil, &store.Error{Op: r.op, Key: firstSet(r.key, s.cfg.Container), Err: err}
 	}
 	store.WatchBody(resp, cancel)
 	if resp.StatusCode >= 300 {

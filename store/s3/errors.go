@@ -40,7 +40,7 @@ var permission = map[string]string{
 
 // classify turns a failed response into a *store.Error: sentinel, retryability, hint.
 func (s *Store) classify(r *request, resp *http.Response) error {
-	e := &store.Error{Op: r.op, Key: r.key, Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
+	e := &store.Error{Op: r.op, Key: firstNonEmpty(r.key, s.cfg.Bucket), Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
 	bodyRegion := ""
 	if body, ok := parseError(resp.Body); ok {
 		bodyRegion = body.Region
