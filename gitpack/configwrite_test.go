@@ -1,0 +1,53 @@
+package gitpack_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/internal/testenv"
+)
+
+func TestSetConfigKeepsEverythingElse(t *testing.T) {
+	gitBin := testenv.Git(t)
+	path := filepath.Join(t.TempDir(), "config")
+	orig := "# top comment\n[core]\n\tbare = false ; keep me\n[remote \"origin\"]\n\turl = fs+file:///x\n# trailing\n"
+	os.WriteFile(path, []byte(orig), 0o644)
+	edits := []struct{ sec, sub, key, val string }{
+		{"lfs", "customtransfer.object-store", "path", "/usr/local/bin/git-remote-object-store"},
+		{"lfs", "customtransfer.object-store", "args", `lfs-agent "fs+file:///x"; #odd`},
+		{"remote", "origin", "url", "s3+https://b.s3.us-west-2.amazonaws.com/r"},
+		{"remote", "origin", "lfsurl", "  spaced  "},
+		{"core", "", "filemode", "true"},
+	}
+	for _, e := range edits {
+		if err := gitpack.SetConfig(path, e.sec, e.sub, e.key, e.val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range edits {
+		name := e.sec + "." + e.key
+		if e.sub != "" {
+			name = e.sec + "." + e.sub + "." + e.key
+		}
+		out, err := exec.Command(gitBin, "config", "--file", path, "--get", name).Output()
+		if err != nil || strings.TrimSuffix(string(out), "\n") != e.val {
+			t.Errorf("git config --get %s = %q (%v), want %q", name, out, err, e.val)
+		}
+	}
+	data, _ := os.ReadFile(path)
+	for _, keep := range []string{"# top comment", "; keep me", "# trailing"} {
+		if !strings.Contains(string(data), keep) {
+			t.Fatalf("lost %q:\n%s", keep, data)
+		}
+	}
+	if err := gitpack.UnsetConfig(path, "remote", "origin", "lfsurl"); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command(gitBin, "config", "--file", path, "--get", "remote.origin.lfsurl").Run(); err == nil {
+		t.Fatal("UnsetConfig left the key")
+	}
+}
