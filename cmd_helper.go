@@ -37,7 +37,7 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 			}
 			return r.EngineFor(repo, stderr)
 		},
-		Resolve: func(src string) (object.Hash, error) { return repo.Resolve(src) },
+		Resolve: func(src string) (object.Hash, error) { return repo.ResolveRevision(src) },
 	}
 	if err := helper.Run(ctx, stdin, stdout, cfg); err != nil {
 		fmt.Fprintf(stderr, "fatal: %s: %v\n", url, err)

@@ -7,19 +7,36 @@ import (
 	"strings"
 
 	"git-remote-object-store/bundle"
+	"git-remote-object-store/engine"
+	"git-remote-object-store/packchain"
 	"git-remote-object-store/remote"
 )
 
-// openBundleRemote opens url for a management verb (no local repository needed).
-func openBundleRemote(ctx context.Context, url string, stderr io.Writer) (*bundle.Engine, bool) {
+// manager is what the branch verbs need of either engine.
+type manager interface {
+	SetProtected(ctx context.Context, ref string, on bool) error
+	DeleteRef(ctx context.Context, ref string) error
+}
+
+// lister is what ls needs of either engine.
+type lister interface {
+	Refs(ctx context.Context) ([]engine.RefInfo, string, error)
+}
+
+type managed interface {
+	manager
+	lister
+}
+
+// openManaged opens url for a management verb (no local repository needed).
+func openManaged(ctx context.Context, url string, stderr io.Writer) (managed, bool) {
 	r, err := remote.Open(ctx, url)
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: %v\n", err)
 		return nil, false
 	}
-	if r.Engine != remote.EngineBundle {
-		fmt.Fprintf(stderr, "fatal: %s uses the %s engine; this verb is not available for it in this build\n", url, r.Engine)
-		return nil, false
+	if r.Engine == remote.EnginePackchain {
+		return packchain.NewEngine(r.Store, nil, stderr), true
 	}
 	return bundle.NewEngine(r.Store, nil, bundle.Config{Warn: stderr}), true
 }
@@ -36,7 +53,7 @@ func cmdLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: git-remote-object-store ls <url>")
 		return exitUsage
 	}
-	e, ok := openBundleRemote(ctx, args[0], stderr)
+	e, ok := openManaged(ctx, args[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -62,12 +79,12 @@ func cmdLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func manageBranch(ctx context.Context, verb string, args []string, stdout, stderr io.Writer, do func(*bundle.Engine, string) error, done string) int {
+func manageBranch(ctx context.Context, verb string, args []string, stdout, stderr io.Writer, do func(manager, string) error, done string) int {
 	if len(args) != 2 {
 		fmt.Fprintf(stderr, "usage: git-remote-object-store %s <url> <branch>\n", verb)
 		return exitUsage
 	}
-	e, ok := openBundleRemote(ctx, args[0], stderr)
+	e, ok := openManaged(ctx, args[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -81,19 +98,19 @@ func manageBranch(ctx context.Context, verb string, args []string, stdout, stder
 }
 
 func cmdProtect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return manageBranch(ctx, "protect", args, stdout, stderr, func(e *bundle.Engine, ref string) error {
+	return manageBranch(ctx, "protect", args, stdout, stderr, func(e manager, ref string) error {
 		return e.SetProtected(ctx, ref, true)
 	}, "is now protected")
 }
 
 func cmdUnprotect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return manageBranch(ctx, "unprotect", args, stdout, stderr, func(e *bundle.Engine, ref string) error {
+	return manageBranch(ctx, "unprotect", args, stdout, stderr, func(e manager, ref string) error {
 		return e.SetProtected(ctx, ref, false)
 	}, "is no longer protected")
 }
 
 func cmdDeleteBranch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return manageBranch(ctx, "delete-branch", args, stdout, stderr, func(e *bundle.Engine, ref string) error {
+	return manageBranch(ctx, "delete-branch", args, stdout, stderr, func(e manager, ref string) error {
 		return e.DeleteRef(ctx, ref)
 	}, "deleted")
 }

@@ -99,55 +99,14 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 	return res
 }
 
-// check decides an update against the listed state, git's rules first.
+// check decides an update against the listed state (the newest bundle's sha; extra
+// bundles are judged under the lock).
 func (e *Engine) check(r *refState, u engine.Update) (forced bool, err error) {
-	cur := r.hash // the newest bundle's; extra bundles are judged under the lock
-	if u.HasExpect && !sameOrBothZero(cur, u.Expect) {
-		return false, engine.ErrStaleInfo
+	cur := r.hash
+	if len(r.bundles) == 0 {
+		cur = object.Hash{}
 	}
-	if u.Delete() {
-		if r.protected {
-			return false, fmt.Errorf("%w: %s cannot be deleted (git object-store unprotect to allow it)", engine.ErrProtected, u.Dst)
-		}
-		if len(r.bundles) == 0 {
-			return false, fmt.Errorf("%s does not exist on the remote", u.Dst)
-		}
-		return false, nil
-	}
-	if len(r.bundles) == 0 || cur == u.Src {
-		return false, nil
-	}
-	// A satisfied --force-with-lease is a force: git sends it without "+".
-	force := u.Force || u.HasExpect
-	if strings.HasPrefix(u.Dst, "refs/tags/") && !force {
-		return false, engine.ErrAlreadyExists
-	}
-	if !e.repo.Has(cur) {
-		if force && !r.protected {
-			return true, nil
-		}
-		return false, engine.ErrFetchFirst
-	}
-	ff, err := e.repo.IsAncestor(cur, u.Src)
-	if err != nil {
-		return false, fmt.Errorf("check fast-forward of %s: %w", u.Dst, err)
-	}
-	switch {
-	case ff:
-		return false, nil
-	case !force:
-		return false, engine.ErrNonFastForward
-	case r.protected:
-		return false, fmt.Errorf("%w: %s accepts fast-forwards only", engine.ErrProtected, u.Dst)
-	}
-	return true, nil
-}
-
-func sameOrBothZero(a, b object.Hash) bool {
-	if a.IsZero() || b.IsZero() {
-		return a.IsZero() && b.IsZero()
-	}
-	return a == b
+	return engine.Decide(cur, r.protected, u, e.repo)
 }
 
 // refNow re-lists one ref under its lock.

@@ -11,23 +11,15 @@ import (
 	"git-remote-object-store/store"
 )
 
-// RefInfo is one ref as the management verbs show it.
-type RefInfo struct {
-	Name      string
-	Hash      string // "" when the ref has no bundle (only a protection marker)
-	Protected bool
-	Bundles   int
-}
-
 // Refs lists every ref the bucket knows, with protection and bundle counts.
-func (e *Engine) Refs(ctx context.Context) ([]RefInfo, string, error) {
+func (e *Engine) Refs(ctx context.Context) ([]engine.RefInfo, string, error) {
 	st, err := e.scan(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	var out []RefInfo
+	var out []engine.RefInfo
 	for name, r := range st.refs {
-		ri := RefInfo{Name: name, Protected: r.protected, Bundles: len(r.bundles)}
+		ri := engine.RefInfo{Name: name, Protected: r.protected}
 		if len(r.bundles) > 0 {
 			ri.Hash = r.hash.String()
 		}

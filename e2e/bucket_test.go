@@ -58,7 +58,7 @@ func keys(t *testing.T, st store.Store) []string {
 }
 
 func TestBundleOnBucketClonesWithPlainGit(t *testing.T) {
-	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+	forBundle(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := newURL()
 		src := w.repo(3)
 		w.git(src, "push", "-q", url, "main")
@@ -76,7 +76,7 @@ func TestBundleOnBucketClonesWithPlainGit(t *testing.T) {
 }
 
 func TestZipMirrorEqualsGitArchive(t *testing.T) {
-	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+	forBundle(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := newURL() + "&zip=1"
 		src := w.repo(2)
 		os.WriteFile(filepath.Join(src, "run.sh"), []byte("#!/bin/sh\necho hi\n"), 0o755)

@@ -13,7 +13,7 @@ import (
 // FORMAT; <prefix>/HEAD; <prefix>/<ref>/<sha>.bundle made by `git bundle create` of the
 // local ref) and checks that it is listed, cloned and pushed to without migration.
 func TestAwslabsLayout(t *testing.T) {
-	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+	forBundle(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := strings.TrimSuffix(newURL(), "?engine=bundle")
 		src := w.repo(3)
 		w.git(src, "branch", "dev", "HEAD~1")
@@ -60,7 +60,7 @@ func TestAwslabsLayout(t *testing.T) {
 }
 
 func TestBadBucketContent(t *testing.T) {
-	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+	forBundle(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := newURL()
 		src := w.repo(3)
 		w.git(src, "push", "-q", url, "main")

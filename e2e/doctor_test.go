@@ -9,7 +9,7 @@ import (
 )
 
 func TestDoctorFindsAndFixes(t *testing.T) {
-	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+	forBundle(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := newURL()
 		src := w.repo(2)
 		w.git(src, "push", "-q", url, "main")

@@ -162,12 +162,20 @@ func (w *world) fsck(dir string) {
 	w.git(dir, "fsck", "--full", "--strict")
 }
 
-func engines() []string { return []string{"bundle"} }
-
 // forEach runs fn for every backend × engine.
 func forEach(t *testing.T, fn func(t *testing.T, w *world, url func() string, kind remoteKind)) {
+	forEachOn(t, []string{"bundle", "packchain"}, fn)
+}
+
+// forBundle runs fn for every backend with the bundle engine only: the test checks the
+// bundle layout itself (awslabs compatibility, stored bundles, the zip mirror, doctor).
+func forBundle(t *testing.T, fn func(t *testing.T, w *world, url func() string, kind remoteKind)) {
+	forEachOn(t, []string{"bundle"}, fn)
+}
+
+func forEachOn(t *testing.T, engines []string, fn func(t *testing.T, w *world, url func() string, kind remoteKind)) {
 	for _, kind := range remotes(t) {
-		for _, eng := range engines() {
+		for _, eng := range engines {
 			t.Run(kind.name+"/"+eng, func(t *testing.T) {
 				if runtime.GOOS == "windows" {
 					t.Skip("not on windows")

@@ -76,3 +76,10 @@ type Caps struct {
 type Lister interface {
 	List(ctx context.Context, forPush bool) ([]Ref, error)
 }
+
+// RefInfo is one ref as the management verbs list it.
+type RefInfo struct {
+	Name      string
+	Hash      string // "" when only a protection marker exists
+	Protected bool
+}

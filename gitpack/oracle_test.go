@@ -229,3 +229,17 @@ func TestIndexThinBundlePack(t *testing.T) {
 	git(t, dst, nil, "update-ref", "refs/heads/main", git(t, dir, nil, "rev-parse", "main"))
 	git(t, dst, nil, "fsck", "--full", "--strict")
 }
+
+func TestResolveRevisionMatchesRevParse(t *testing.T) {
+	dir := richRepo(t, "sha1")
+	r := open(t, dir)
+	for _, rev := range []string{"main", "main~1", "main^", "main^2", "v1-signed~1", "side^1~1", "HEAD~3"} {
+		h, err := r.ResolveRevision(rev)
+		if want := git(t, dir, nil, "rev-parse", rev); err != nil || h.String() != want {
+			t.Errorf("%s: got %v (%v), git rev-parse says %s", rev, h, err, want)
+		}
+	}
+	if _, err := r.ResolveRevision("main^9"); err == nil {
+		t.Error("a missing parent resolved")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"git-remote-object-store/bundle"
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
+	"git-remote-object-store/packchain"
 	"git-remote-object-store/store"
 )
 
@@ -24,6 +25,7 @@ type Engine interface {
 
 var (
 	_ Engine = (*bundle.Engine)(nil)
+	_ Engine = (*packchain.Engine)(nil)
 
 	// ErrEngine: the bucket holds a layout this URL or this tool cannot use.
 	ErrEngine = errors.New("remote: wrong engine")
@@ -129,6 +131,11 @@ func (r *Remote) EngineFor(repo *gitpack.Repo, warn io.Writer) (Engine, error) {
 	switch r.Engine {
 	case EngineBundle:
 		return bundle.NewEngine(r.Store, repo, bundle.Config{Zip: r.Loc.Zip, Warn: warn}), nil
+	case EnginePackchain:
+		if r.Loc.Zip {
+			return nil, fmt.Errorf("%w: zip=1 is not available with the packchain engine yet", ErrEngine)
+		}
+		return packchain.NewEngine(r.Store, repo, warn), nil
 	}
 	return nil, fmt.Errorf("%w: the %s engine is not available in this build yet", ErrEngine, r.Engine)
 }

@@ -1,0 +1,129 @@
+package packchain
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/store"
+)
+
+// Keys of the layout, relative to the remote's prefix.
+const (
+	FormatKey   = "FORMAT"
+	FormatName  = "packchain-v2"
+	ManifestKey = "packchain/manifest.json"
+	PacksPrefix = "packchain/packs/"
+	maxCASTries = 8
+)
+
+// Engine keeps a remote as packs under one manifest.
+type Engine struct {
+	st   store.Store // scoped to the remote's prefix
+	repo *gitpack.Repo
+	warn io.Writer
+}
+
+// NewEngine returns the packchain engine over st, bound to the local repository.
+func NewEngine(st store.Store, repo *gitpack.Repo, warn io.Writer) *Engine {
+	if warn == nil {
+		warn = io.Discard
+	}
+	return &Engine{st: st, repo: repo, warn: warn}
+}
+
+// Caps: one manifest holds every ref, so a push of several refs can land as one CAS.
+func (e *Engine) Caps() engine.Caps { return engine.Caps{Atomic: true} }
+
+// load reads the manifest and its ETag; a missing manifest is an empty remote ("" ETag).
+func (e *Engine) load(ctx context.Context) (*Manifest, string, error) {
+	rc, info, err := e.st.Get(ctx, ManifestKey, nil)
+	if store.IsNotFound(err) {
+		f := object.SHA1
+		if e.repo != nil {
+			f = e.repo.Format()
+		}
+		return NewManifest(f), "", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read manifest: %w", err)
+	}
+	defer rc.Close()
+	m, err := DecodeManifest(rc)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", ManifestKey, err)
+	}
+	if e.repo != nil && m.Format() != e.repo.Format() {
+		return nil, "", fmt.Errorf("%w: the remote is %s, this repository %s", ErrManifest, m.ObjectFormat, e.repo.Format())
+	}
+	return m, info.ETag, nil
+}
+
+// List implements remote.Engine.
+func (e *Engine) List(ctx context.Context, forPush bool) ([]engine.Ref, error) {
+	m, _, err := e.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(m.Refs))
+	for name := range m.Refs {
+		if err := gitpack.CheckRefName(name); err != nil || name == "HEAD" {
+			fmt.Fprintf(e.warn, "warning: ignoring ref %q in the manifest: not a valid ref name\n", name)
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var refs []engine.Ref
+	if _, ok := m.Refs[m.Head]; ok && !forPush {
+		refs = append(refs, engine.Ref{Name: "HEAD", Symref: m.Head})
+	}
+	for _, n := range names {
+		h, _ := object.ParseHash(m.Refs[n])
+		refs = append(refs, engine.Ref{Name: n, Hash: h})
+	}
+	return refs, nil
+}
+
+func packKey(name string) string { return PacksPrefix + name + ".pack" }
+func idxKey(name string) string  { return PacksPrefix + name + ".idx" }
+
+// errStop ends a listing early.
+var errStop = errors.New("stop")
+
+func hashes(ids []string) []object.Hash {
+	out := make([]object.Hash, 0, len(ids))
+	for _, s := range ids {
+		if h, err := object.ParseHash(s); err == nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func (e *Engine) writeFormat(ctx context.Context) {
+	_, err := e.st.Put(ctx, FormatKey, strings.NewReader(FormatName), int64(len(FormatName)), store.Cond{IfNoneMatch: true})
+	if err != nil && !store.IsPrecondition(err) {
+		fmt.Fprintf(e.warn, "warning: could not write %s: %v\n", FormatKey, err)
+	}
+}
+
+func (e *Engine) putManifest(ctx context.Context, m *Manifest, etag string) error {
+	data, err := m.Encode()
+	if err != nil {
+		return err
+	}
+	c := store.Cond{IfMatch: etag}
+	if etag == "" {
+		c = store.Cond{IfNoneMatch: true}
+	}
+	_, err = e.st.Put(ctx, ManifestKey, bytes.NewReader(data), int64(len(data)), c)
+	return err
+}

@@ -1,0 +1,121 @@
+package packchain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
+)
+
+// Fetch downloads the packs that hold wanted commits the local repository lacks. Packs
+// are walked newest first: a pack is needed when one of its tips is missing, and then its
+// prerequisites the repository lacks become missing too. Wanted commits no pack names as
+// a tip (a ref moved to an older commit) are found by downloading the remaining packs.
+func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options) error {
+	m, _, err := e.load(ctx)
+	if err != nil {
+		return err
+	}
+	missing := map[object.Hash]bool{}
+	for _, w := range wants {
+		if !e.repo.Has(w.Hash) {
+			missing[w.Hash] = true
+		}
+	}
+	var chosen []PackEntry
+	taken := map[string]bool{}
+	for _, p := range m.Packs {
+		need := false
+		for _, t := range hashes(p.Tips) {
+			if missing[t] {
+				need = true
+				delete(missing, t)
+			}
+		}
+		if !need {
+			continue
+		}
+		chosen, taken[p.Name] = append(chosen, p), true
+		for _, q := range hashes(p.Prereqs) {
+			if !e.repo.Has(q) {
+				missing[q] = true
+			}
+		}
+	}
+	if len(missing) > 0 {
+		for _, p := range m.Packs {
+			if !taken[p.Name] && !allLocal(e.repo, hashes(p.Tips)) {
+				chosen, taken[p.Name] = append(chosen, p), true
+			}
+		}
+	}
+	if err := e.download(ctx, chosen, o); err != nil {
+		return err
+	}
+	for _, w := range wants {
+		if !e.repo.Has(w.Hash) {
+			return fmt.Errorf("fetch %s: %s is in no pack of the remote (damaged manifest; run `git object-store doctor`)", w.Name, w.Hash)
+		}
+	}
+	return nil
+}
+
+func allLocal(repo *gitpack.Repo, hs []object.Hash) bool {
+	for _, h := range hs {
+		if !repo.Has(h) {
+			return false
+		}
+	}
+	return len(hs) > 0
+}
+
+// download streams each pack into the indexer, a few at once.
+func (e *Engine) download(ctx context.Context, packs []PackEntry, o engine.Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, 4)
+	errs := make([]error, len(packs))
+	var wg sync.WaitGroup
+	for i, p := range packs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if errs[i] = e.fetchPack(ctx, p, o); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) fetchPack(ctx context.Context, p PackEntry, o engine.Options) error {
+	key := packKey(p.Name)
+	rc, info, err := e.st.Get(ctx, key, nil)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", key, err)
+	}
+	defer rc.Close()
+	if p.Size > 0 && info.Size != p.Size {
+		return fmt.Errorf("fetch %s: %d bytes on the bucket, the manifest says %d (damaged; run `git object-store doctor`)", key, info.Size, p.Size)
+	}
+	res, err := e.repo.IndexPack(engine.CountingReader(rc, o.Progress, "Receiving "+p.Name, info.Size), gitpack.IndexOptions{})
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", key, err)
+	}
+	if "pack-"+res.Hash.String() != p.Name {
+		return fmt.Errorf("fetch %s: its content is pack-%s (damaged or misnamed)", key, res.Hash)
+	}
+	return nil
+}

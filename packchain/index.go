@@ -1,0 +1,18 @@
+package packchain
+
+import (
+	"bufio"
+	"io"
+
+	"git-remote-object-store/gitpack/indexer"
+	"git-remote-object-store/gitpack/object"
+)
+
+// indexInto indexes a pack into dir and returns the .idx path.
+func indexInto(r io.Reader, dir string, f object.Format) (string, error) {
+	res, err := indexer.Index(bufio.NewReaderSize(r, 1<<20), dir, indexer.Options{Format: f})
+	if err != nil {
+		return "", err
+	}
+	return res.IdxPath, nil
+}

@@ -1,0 +1,201 @@
+package packchain
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/store"
+)
+
+// Push decides every update against the manifest, uploads one pack of exactly the new
+// objects (skipped when nothing is new or it is already there), then replaces the
+// manifest with one compare-and-swap for all refs. A lost CAS re-reads the manifest,
+// decides again and retries; the uploaded pack is reused when it still fits.
+func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Options) ([]engine.Result, error) {
+	var uploaded *PackEntry
+	for try := 0; try < maxCASTries; try++ {
+		m, etag, err := e.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		results := make([]engine.Result, len(updates))
+		var ok []engine.Update
+		for i, u := range updates {
+			results[i].Dst = u.Dst
+			cur, _ := object.ParseHash(m.Refs[u.Dst])
+			if err := gitpack.CheckRefName(u.Dst); err != nil {
+				results[i].Err = err
+				continue
+			}
+			results[i].Forced, results[i].Err = engine.Decide(cur, m.IsProtected(u.Dst), u, e.repo)
+			if results[i].Err == nil {
+				ok = append(ok, u)
+			}
+		}
+		if o.Atomic && len(ok) != len(updates) {
+			for i := range results {
+				if results[i].Err == nil {
+					results[i].Err = engine.ErrAtomicFailed
+				}
+			}
+			return results, nil
+		}
+		if len(ok) == 0 || o.DryRun {
+			return results, nil
+		}
+		next := m.Clone()
+		tips, prereqs := e.plan(m, ok)
+		if len(tips) > 0 {
+			if uploaded == nil || !sameTips(uploaded.Tips, tips) {
+				p, err := e.uploadPack(ctx, tips, prereqs, o)
+				if err != nil {
+					return nil, err
+				}
+				uploaded = p
+			}
+			if uploaded != nil && !next.HasPack(uploaded.Name) {
+				next.Packs = append([]PackEntry{*uploaded}, next.Packs...)
+			}
+		}
+		for _, u := range ok {
+			if u.Delete() {
+				delete(next.Refs, u.Dst)
+				continue
+			}
+			next.Refs[u.Dst] = u.Src.String()
+			if next.Head == "" && len(u.Dst) > len("refs/heads/") && u.Dst[:len("refs/heads/")] == "refs/heads/" {
+				next.Head = u.Dst
+			}
+		}
+		if etag == "" {
+			e.writeFormat(ctx)
+		}
+		err = e.putManifest(ctx, next, etag)
+		if err == nil {
+			return results, nil
+		}
+		if !errors.Is(err, store.ErrPrecondition) && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("update manifest: %w", err)
+		}
+		// Lost the race: another push changed the manifest. Decide again.
+	}
+	return nil, fmt.Errorf("update manifest: lost the compare-and-swap %d times in a row; try again", maxCASTries)
+}
+
+// plan returns the commits the pack must carry (new tips the remote lacks) and the
+// remote tips it builds on.
+func (e *Engine) plan(m *Manifest, ok []engine.Update) (tips, prereqs []object.Hash) {
+	remote := map[object.Hash]bool{}
+	for _, s := range m.Refs {
+		if h, err := object.ParseHash(s); err == nil {
+			remote[h] = true
+		}
+	}
+	for _, u := range ok {
+		if !u.Delete() && !remote[u.Src] {
+			tips = append(tips, u.Src)
+		}
+	}
+	for h := range remote {
+		if e.repo.Has(h) {
+			prereqs = append(prereqs, h)
+		}
+	}
+	return tips, prereqs
+}
+
+func sameTips(a []string, b []object.Hash) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i].String() {
+			return false
+		}
+	}
+	return true
+}
+
+// uploadPack writes the pack of tips --not prereqs to a temporary file (its name is its
+// hash, known only at the end), indexes it locally for the .idx that single-file reads
+// use, and uploads both unless they are already there. It returns nil when the pack
+// would hold no object (everything is on the remote already).
+func (e *Engine) uploadPack(ctx context.Context, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, error) {
+	dir, err := os.MkdirTemp(filepath.Join(e.repo.ObjectDir(), "pack"), "tmp_packchain_")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	f, err := os.Create(filepath.Join(dir, "out.pack"))
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	res, err := e.repo.WritePack(bw, tips, prereqs, gitpack.PackOptions{})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write pack: %w", err)
+	}
+	if res.Objects == 0 {
+		return nil, nil
+	}
+	name := "pack-" + res.Hash.String()
+	// Index it into the scratch dir: the idx is uploaded beside the pack.
+	pf, err := os.Open(f.Name())
+	if err != nil {
+		return nil, err
+	}
+	idx, err := indexInto(pf, dir, e.repo.Format())
+	pf.Close()
+	if err != nil {
+		return nil, fmt.Errorf("index our own pack: %w", err)
+	}
+	for _, up := range []struct{ key, path string }{{idxKey(name), idx}, {packKey(name), f.Name()}} {
+		if err := e.putFile(ctx, up.key, up.path, o); err != nil {
+			return nil, err
+		}
+	}
+	entry := &PackEntry{Name: name, Size: res.Size, Objects: res.Objects, Created: time.Now().UTC().Truncate(time.Second)}
+	for _, t := range tips {
+		entry.Tips = append(entry.Tips, t.String())
+	}
+	for _, p := range prereqs {
+		entry.Prereqs = append(entry.Prereqs, p.String())
+	}
+	return entry, nil
+}
+
+// putFile uploads a local file unless an object of the same size is already at key
+// (content-addressed keys: same name, same bytes).
+func (e *Engine) putFile(ctx context.Context, key, path string, o engine.Options) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info, err := e.st.Head(ctx, key); err == nil && info.Size == fi.Size() {
+		return nil
+	}
+	_, err = e.st.Put(ctx, key, engine.CountingReader(f, o.Progress, "Writing "+key, fi.Size()), fi.Size(), store.Cond{})
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", key, err)
+	}
+	return nil
+}
