@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
@@ -45,29 +44,9 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 		keys[w.Hash] = key
 		order = append(order, w.Hash)
 	}
-	sem := make(chan struct{}, e.cfg.Parallel)
-	errs := make([]error, len(order))
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for i, h := range order {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if errs[i] = e.fetchBundle(ctx, keys[h], h, o); errs[i] != nil {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
-		}
-	}
-	return errors.Join(errs...)
+	return engine.Parallel(ctx, e.cfg.Parallel, len(order), func(ctx context.Context, i int) error {
+		return e.fetchBundle(ctx, keys[order[i]], order[i], o)
+	})
 }
 
 func (e *Engine) fetchBundle(ctx context.Context, key string, want object.Hash, o engine.Options) error {

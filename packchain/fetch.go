@@ -2,9 +2,7 @@ package packchain
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
@@ -75,29 +73,9 @@ func allLocal(repo *gitpack.Repo, hs []object.Hash) bool {
 
 // download streams each pack into the indexer, a few at once.
 func (e *Engine) download(ctx context.Context, packs []PackEntry, o engine.Options) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, 4)
-	errs := make([]error, len(packs))
-	var wg sync.WaitGroup
-	for i, p := range packs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if errs[i] = e.fetchPack(ctx, p, o); errs[i] != nil {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
-		}
-	}
-	return errors.Join(errs...)
+	return engine.Parallel(ctx, 4, len(packs), func(ctx context.Context, i int) error {
+		return e.fetchPack(ctx, packs[i], o)
+	})
 }
 
 func (e *Engine) fetchPack(ctx context.Context, p PackEntry, o engine.Options) error {
