@@ -149,3 +149,18 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 		t.Fatalf("secret printed: %s", s)
 	}
 }
+
+func FuzzParseINISection(f *testing.F) {
+	f.Add("[default]\naws_access_key_id = A\n[profile x]\nregion=eu-west-1\n", "profile x")
+	f.Fuzz(func(t *testing.T, text, section string) {
+		sec, err := ParseINISection(text, section)
+		if err != nil {
+			return
+		}
+		for k, v := range sec {
+			if k != strings.ToLower(k) || strings.ContainsAny(k+v, "\n") {
+				t.Fatalf("bad key/value %q=%q", k, v)
+			}
+		}
+	})
+}
