@@ -12,7 +12,7 @@ type verb struct {
 }
 
 func verbs() []verb {
-	return []verb{
+	return append([]verb{
 		{"install", "[--bin-dir DIR] [--dry-run]", "link git-remote-<scheme> helpers and git-object-store next to this binary (or into DIR)", cmdInstall},
 		{"doctor", "[--fix] <url>", "check credentials, permissions, clock, engine and layout; --fix repairs", cmdDoctor},
 		{"ls", "<url>", "list the remote's refs, marking protected ones", cmdLs},
@@ -20,7 +20,7 @@ func verbs() []verb {
 		{"unprotect", "<url> <branch>", "lift a branch's protection", cmdUnprotect},
 		{"delete-branch", "<url> <branch>", "delete a branch on the remote (refused when protected)", cmdDeleteBranch},
 		{"version", "", "print the version", cmdVersion},
-	}
+	}, lfsVerbs()...)
 }
 
 func runCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
