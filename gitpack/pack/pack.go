@@ -26,7 +26,8 @@ type ResolveFunc func(h object.Hash) (object.Type, []byte, error)
 
 // Pack gives random access to the objects of one pack through its index.
 type Pack struct {
-	f    *os.File
+	f    io.ReaderAt // the pack's bytes: a file, or a range-reading view of a remote object
+	c    io.Closer
 	size int64
 	Idx  *Idx
 	fmt  object.Format
@@ -56,17 +57,36 @@ func Open(packPath, idxPath string, f object.Format) (*Pack, error) {
 		pf.Close()
 		return nil, err
 	}
-	var hdr [12]byte
-	if _, err := pf.ReadAt(hdr[:], 0); err != nil || string(hdr[:4]) != "PACK" ||
-		binary.BigEndian.Uint32(hdr[8:]) != uint32(idx.Count()) {
+	p, err := FromReaderAt(pf, st.Size(), idx, f)
+	if err != nil {
 		pf.Close()
-		return nil, fmt.Errorf("%s: %w: header does not match its index", packPath, ErrCorrupt)
+		return nil, fmt.Errorf("%s: %w", packPath, err)
 	}
-	return &Pack{f: pf, size: st.Size(), Idx: idx, fmt: f, cache: newBaseCache(32 << 20)}, nil
+	p.c = pf
+	return p, nil
+}
+
+// FromReaderAt gives random access to a pack of size bytes read through r, such as a
+// view of a pack on the bucket that fetches ranges on demand.
+func FromReaderAt(r io.ReaderAt, size int64, idx *Idx, f object.Format) (*Pack, error) {
+	var hdr [12]byte
+	if _, err := r.ReadAt(hdr[:], 0); err != nil || string(hdr[:4]) != "PACK" ||
+		binary.BigEndian.Uint32(hdr[8:]) != uint32(idx.Count()) {
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("read pack header: %w", err)
+		}
+		return nil, fmt.Errorf("%w: header does not match its index", ErrCorrupt)
+	}
+	return &Pack{f: r, size: size, Idx: idx, fmt: f, cache: newBaseCache(32 << 20)}, nil
 }
 
 // Close releases the pack file.
-func (p *Pack) Close() error { return p.f.Close() }
+func (p *Pack) Close() error {
+	if p.c == nil {
+		return nil
+	}
+	return p.c.Close()
+}
 
 // Has reports whether the pack holds h.
 func (p *Pack) Has(h object.Hash) bool { return p.Idx.Find(h) >= 0 }

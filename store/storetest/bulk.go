@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -237,4 +239,40 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 		c.cancel()
 	}
 	return n, err
+}
+
+// testReaderAt: random reads through the block-caching range reader match the object,
+// and a replaced object is noticed instead of mixing two versions.
+func testReaderAt(t *testing.T, s store.Store, _ Options) {
+	data := make([]byte, 300<<10+17)
+	for i, seed := 0, rand.NewPCG(7, 7); i < len(data); i++ {
+		data[i] = byte(seed.Uint64())
+	}
+	mustPut(t, s, "ra", data)
+	r, err := store.NewReaderAt(ctxT(t), s, "ra", 16<<10, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Size() != int64(len(data)) {
+		t.Fatalf("Size = %d, want %d", r.Size(), len(data))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		off := rng.Int64N(int64(len(data)))
+		n := rng.IntN(40 << 10)
+		buf := make([]byte, n)
+		got, err := r.ReadAt(buf, off)
+		want := min(n, len(data)-int(off))
+		if got != want || (err != nil && err != io.EOF) || (want < n && err != io.EOF) {
+			t.Fatalf("ReadAt(%d bytes at %d) = %d, %v; want %d", n, off, got, err, want)
+		}
+		if !bytes.Equal(buf[:got], data[off:int(off)+got]) {
+			t.Fatalf("ReadAt(%d bytes at %d): wrong bytes", n, off)
+		}
+	}
+	mustPut(t, s, "ra", bytes.Repeat([]byte("x"), len(data)))
+	buf := make([]byte, len(data))
+	if _, err := r.ReadAt(buf, 0); !errors.Is(err, store.ErrPrecondition) {
+		t.Fatalf("reading a replaced object: %v, want ErrPrecondition", err)
+	}
 }

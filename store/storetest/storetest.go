@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 		{"Overwrite", testOverwrite},
 		{"NotFound", testNotFound},
 		{"Ranges", testRanges},
+		{"ReaderAt", testReaderAt},
 		{"Conditions", testConditions},
 		{"CreateRace", testCreateRace},
 		{"CASRounds", testCASRounds},
