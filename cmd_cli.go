@@ -19,6 +19,7 @@ func verbs() []verb {
 		{"protect", "<url> <branch>", "refuse deletes and non-fast-forward pushes of a branch", cmdProtect},
 		{"unprotect", "<url> <branch>", "lift a branch's protection", cmdUnprotect},
 		{"delete-branch", "<url> <branch>", "delete a branch on the remote (refused when protected)", cmdDeleteBranch},
+		{"cat", "<url> <ref>:<path>", "print one file (or list a directory) at a ref without cloning (packchain)", cmdCat},
 		{"version", "", "print the version", cmdVersion},
 	}, lfsVerbs()...)
 }
