@@ -19,6 +19,8 @@ func verbs() []verb {
 		{"protect", "<url> <branch>", "refuse deletes and non-fast-forward pushes of a branch", cmdProtect},
 		{"unprotect", "<url> <branch>", "lift a branch's protection", cmdUnprotect},
 		{"delete-branch", "<url> <branch>", "delete a branch on the remote (refused when protected)", cmdDeleteBranch},
+		{"compact", "[--max-packs N] [--tmp DIR] <url>", "merge a packchain remote's packs into one of what its refs reach", cmdCompact},
+		{"gc", "[--grace D] [--dry-run] <url>", "delete packs a packchain remote no longer names, once older than the grace (24h)", cmdGC},
 		{"cat", "<url> <ref>:<path>", "print one file (or list a directory) at a ref without cloning (packchain)", cmdCat},
 		{"version", "", "print the version", cmdVersion},
 	}, lfsVerbs()...)

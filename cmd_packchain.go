@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"git-remote-object-store/engine"
 	"git-remote-object-store/packchain"
 	"git-remote-object-store/remote"
 )
@@ -42,6 +44,69 @@ func cmdCat(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: cat %s: %v\n", args[1], err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func cmdCompact(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("compact", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	maxPacks := fl.Int("max-packs", 1, "compact only when the manifest names more packs than this (0: always, dropping objects no ref reaches)")
+	tmp := fl.String("tmp", "", "scratch directory for the packs being merged (default: the system's temp dir)")
+	quiet := fl.Bool("q", false, "no progress")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 1 || *maxPacks < 0 {
+		fmt.Fprintln(stderr, "usage: git-remote-object-store compact [--max-packs N] [--tmp DIR] [-q] <url>")
+		return exitUsage
+	}
+	e, ok := openPackchain(ctx, "compact", fl.Arg(0), stderr)
+	if !ok {
+		return exitFail
+	}
+	var o engine.Options
+	if !*quiet {
+		o.Progress = stderr
+	}
+	res, err := e.Compact(ctx, *maxPacks, *tmp, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "fatal: %v\n", err)
+		return exitFail
+	}
+	if res.Pack == "" {
+		fmt.Fprintf(stdout, "nothing to compact: %d pack(s), at most %d wanted\n", res.Before, *maxPacks)
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "compacted %d packs into %s (%d objects, %d bytes); run gc after the grace period to delete the old ones\n",
+		res.Before, res.Pack, res.Objects, res.Size)
+	return exitOK
+}
+
+func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("gc", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	grace := fl.Duration("grace", packchain.DefaultGrace, "leave packs the manifest stopped naming for this long (a fetch may still read them)")
+	dry := fl.Bool("dry-run", false, "list what would be deleted, delete nothing")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 1 || *grace < 0 {
+		fmt.Fprintln(stderr, "usage: git-remote-object-store gc [--grace DURATION] [--dry-run] <url>")
+		return exitUsage
+	}
+	e, ok := openPackchain(ctx, "gc", fl.Arg(0), stderr)
+	if !ok {
+		return exitFail
+	}
+	items, err := e.GC(ctx, *grace, *dry)
+	verb := "deleted"
+	if *dry {
+		verb = "would delete"
+	}
+	var total int64
+	for _, it := range items {
+		total += it.Bytes
+		fmt.Fprintf(stdout, "%s %s (%d bytes): %s\n", verb, it.Name, it.Bytes, it.Reason)
+	}
+	fmt.Fprintf(stdout, "%s %d pack(s), %d bytes\n", verb, len(items), total)
+	if err != nil {
+		fmt.Fprintf(stderr, "fatal: %v\n", err)
 		return exitFail
 	}
 	return exitOK

@@ -1,8 +1,14 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"git-remote-object-store/packchain"
+	"git-remote-object-store/store"
 )
 
 func TestPackchainCat(t *testing.T) {
@@ -47,5 +53,91 @@ func TestCatRefusesBundleRemote(t *testing.T) {
 		if out, err := w.tool("cat", url, "main:file0.txt"); err == nil || !strings.Contains(out, "works on packchain remotes") {
 			t.Fatalf("cat on a bundle remote: %v\n%s", err, out)
 		}
+	})
+}
+
+// manifestOf reads the remote's manifest.
+func manifestOf(t *testing.T, st store.Store) *packchain.Manifest {
+	t.Helper()
+	m, err := packchain.DecodeManifest(bytes.NewReader(getKey(t, st, packchain.ManifestKey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestPackchainCompactAndGC(t *testing.T) {
+	forPackchain(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+		url := newURL()
+		src := w.repo(2)
+		w.git(src, "push", "-q", url, "main")
+		for i := range 3 {
+			w.commit(src, "more.txt", fmt.Sprintf("round %d\n", i))
+			w.git(src, "push", "-q", url, "main")
+		}
+		w.git(src, "checkout", "-q", "-b", "feature")
+		w.commit(src, "feature-only.txt", "will be deleted\n")
+		w.git(src, "push", "-q", url, "feature")
+		w.git(src, "checkout", "-q", "main")
+		w.git(src, "push", "-q", url, ":feature")
+		old := w.clone(url)
+		st := bucket(t, url)
+		before := packs(t, st)
+		if len(before) != 5 {
+			t.Fatalf("want 5 packs before compaction, have %d", len(before))
+		}
+
+		out, err := w.tool("compact", "-q", "--max-packs", "10", url)
+		if err != nil || !strings.Contains(out, "nothing to compact") {
+			t.Fatalf("compact under --max-packs: %v\n%s", err, out)
+		}
+		out, err = w.tool("compact", "-q", url)
+		if err != nil {
+			t.Fatalf("compact: %v\n%s", err, out)
+		}
+		reachable := len(strings.Fields(w.git(src, "rev-list", "--objects", "--no-object-names", "main")))
+		if !strings.Contains(out, fmt.Sprintf("(%d objects,", reachable)) {
+			t.Fatalf("the merged pack should hold the %d objects main reaches (not the deleted branch's):\n%s", reachable, out)
+		}
+		m := manifestOf(t, st)
+		if len(m.Packs) != 1 || len(m.Retired) != 5 {
+			t.Fatalf("after compact: %d packs named, %d retired; want 1 and 5", len(m.Packs), len(m.Retired))
+		}
+		// Old packs stay until gc, and a fresh grace keeps them.
+		if got := packs(t, st); len(got) != 6 {
+			t.Fatalf("compaction deleted packs itself: %v", got)
+		}
+		if out, err := w.tool("gc", url); err != nil || !strings.Contains(out, "deleted 0 pack(s)") {
+			t.Fatalf("gc within the grace: %v\n%s", err, out)
+		}
+		// A stray upload from a lost race.
+		stray := "packchain/packs/pack-" + strings.Repeat("ab", 20)
+		putKey(t, st, stray+".pack", []byte("PACK stray"))
+		time.Sleep(1100 * time.Millisecond)
+		out, err = w.tool("gc", "--grace", "0s", "--dry-run", url)
+		if err != nil || !strings.Contains(out, "would delete 6 pack(s)") || !strings.Contains(out, "never named") {
+			t.Fatalf("gc --dry-run: %v\n%s", err, out)
+		}
+		if got := packs(t, st); len(got) != 7 {
+			t.Fatalf("dry run deleted something: %d packs left", len(got))
+		}
+		if out, err := w.tool("gc", "--grace", "0s", url); err != nil || !strings.Contains(out, "deleted 6 pack(s)") {
+			t.Fatalf("gc: %v\n%s", err, out)
+		}
+		if got := packs(t, st); len(got) != 1 {
+			t.Fatalf("after gc %d packs, want the merged one: %v", len(got), got)
+		}
+		if m := manifestOf(t, st); len(m.Retired) != 0 {
+			t.Fatalf("gc left %d retired entries", len(m.Retired))
+		}
+		// Everything still works: a fresh clone, a fetch into the old clone, a push on top.
+		w.fsck(w.clone(url))
+		w.commit(src, "after.txt", "after compaction\n")
+		w.git(src, "push", "-q", url, "main")
+		w.git(old, "pull", "-q", "--ff-only")
+		if w.git(old, "rev-parse", "HEAD") != w.git(src, "rev-parse", "HEAD") {
+			t.Fatal("the old clone did not catch up after compaction")
+		}
+		w.fsck(old)
 	})
 }

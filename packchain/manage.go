@@ -11,6 +11,9 @@ import (
 	"git-remote-object-store/store"
 )
 
+// errNoChange from an update function: leave the manifest as it is.
+var errNoChange = errors.New("no change")
+
 // update applies fn to the manifest with compare-and-swap, retrying lost races.
 func (e *Engine) update(ctx context.Context, fn func(m *Manifest) error) error {
 	for try := 0; try < maxCASTries; try++ {
@@ -19,7 +22,9 @@ func (e *Engine) update(ctx context.Context, fn func(m *Manifest) error) error {
 			return err
 		}
 		next := m.Clone()
-		if err := fn(next); err != nil {
+		if err := fn(next); errors.Is(err, errNoChange) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 		if etag == "" {

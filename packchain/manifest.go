@@ -31,6 +31,16 @@ type Manifest struct {
 	Refs         map[string]string `json:"refs"`
 	Protected    []string          `json:"protected,omitempty"`
 	Packs        []PackEntry       `json:"packs"`
+	// Retired lists packs compaction took out of Packs, with when: gc deletes them once
+	// the grace period has passed since then, not since their upload, because a fetch that
+	// read the previous manifest may still be downloading them.
+	Retired []Retired `json:"retired,omitempty"`
+}
+
+// Retired is a pack the manifest no longer names, awaiting gc.
+type Retired struct {
+	Name  string    `json:"name"`
+	Since time.Time `json:"since"`
 }
 
 // PackEntry describes one pack named by the manifest.
@@ -132,6 +142,11 @@ func (m *Manifest) validate() error {
 			}
 		}
 	}
+	for i, r := range m.Retired {
+		if !packNameRE.MatchString(r.Name) || len(r.Name) != len("pack-")+f.HexSize() {
+			return fmt.Errorf("%w: retired pack %d has name %q", ErrManifest, i, trim(r.Name))
+		}
+	}
 	return nil
 }
 
@@ -176,6 +191,7 @@ func (m *Manifest) Clone() *Manifest {
 		p.Prereqs = slices.Clone(p.Prereqs)
 		c.Packs[i] = p
 	}
+	c.Retired = slices.Clone(m.Retired)
 	return &c
 }
 

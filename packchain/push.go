@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"git-remote-object-store/engine"
@@ -54,8 +55,8 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		next := m.Clone()
 		tips, prereqs := e.plan(m, ok)
 		if len(tips) > 0 {
-			if uploaded == nil || !sameTips(uploaded.Tips, tips) {
-				p, err := e.uploadPack(ctx, tips, prereqs, o)
+			if uploaded == nil || !sameTips(uploaded.Tips, tips) || !e.stillBuildsOn(uploaded, prereqs) {
+				p, err := e.uploadPack(ctx, m, tips, prereqs, o)
 				if err != nil {
 					return nil, err
 				}
@@ -63,6 +64,7 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 			}
 			if uploaded != nil && !next.HasPack(uploaded.Name) {
 				next.Packs = append([]PackEntry{*uploaded}, next.Packs...)
+				next.Retired = slices.DeleteFunc(next.Retired, func(r Retired) bool { return r.Name == uploaded.Name })
 			}
 		}
 		for _, u := range ok {
@@ -112,6 +114,32 @@ func (e *Engine) plan(m *Manifest, ok []engine.Update) (tips, prereqs []object.H
 	return tips, prereqs
 }
 
+// stillBuildsOn reports whether a pack uploaded for an earlier manifest may be named by
+// the current one: every commit it left out must still be reachable from the remote's
+// refs. A compaction in between may have dropped a deleted branch the pack relied on.
+func (e *Engine) stillBuildsOn(p *PackEntry, prereqs []object.Hash) bool {
+	have := map[object.Hash]bool{}
+	for _, q := range prereqs {
+		have[q] = true
+	}
+	for _, old := range hashes(p.Prereqs) {
+		if have[old] {
+			continue
+		}
+		found := false
+		for _, q := range prereqs {
+			if ok, err := e.repo.IsAncestor(old, q); err == nil && ok {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
 func sameTips(a []string, b []object.Hash) bool {
 	if len(a) != len(b) {
 		return false
@@ -128,7 +156,7 @@ func sameTips(a []string, b []object.Hash) bool {
 // hash, known only at the end), indexes it locally for the .idx that single-file reads
 // use, and uploads both unless they are already there. It returns nil when the pack
 // would hold no object (everything is on the remote already).
-func (e *Engine) uploadPack(ctx context.Context, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, error) {
+func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, error) {
 	dir, err := os.MkdirTemp(filepath.Join(e.repo.ObjectDir(), "pack"), "tmp_packchain_")
 	if err != nil {
 		return nil, err
@@ -164,7 +192,7 @@ func (e *Engine) uploadPack(ctx context.Context, tips, prereqs []object.Hash, o 
 		return nil, fmt.Errorf("index our own pack: %w", err)
 	}
 	for _, up := range []struct{ key, path string }{{idxKey(name), idx}, {packKey(name), f.Name()}} {
-		if err := e.putFile(ctx, up.key, up.path, o); err != nil {
+		if err := e.putFile(ctx, up.key, up.path, m.HasPack(name), o); err != nil {
 			return nil, err
 		}
 	}
@@ -178,9 +206,11 @@ func (e *Engine) uploadPack(ctx context.Context, tips, prereqs []object.Hash, o 
 	return entry, nil
 }
 
-// putFile uploads a local file unless an object of the same size is already at key
-// (content-addressed keys: same name, same bytes).
-func (e *Engine) putFile(ctx context.Context, key, path string, o engine.Options) error {
+// putFile uploads a local file unless the manifest already names it and an object of the
+// same size is at key (content-addressed keys: same name, same bytes). A pack on the bucket
+// that the manifest does not name is a stray that gc may be about to delete, so it is
+// uploaded again, which also makes it young again in gc's eyes.
+func (e *Engine) putFile(ctx context.Context, key, path string, named bool, o engine.Options) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -190,8 +220,10 @@ func (e *Engine) putFile(ctx context.Context, key, path string, o engine.Options
 	if err != nil {
 		return err
 	}
-	if info, err := e.st.Head(ctx, key); err == nil && info.Size == fi.Size() {
-		return nil
+	if named {
+		if info, err := e.st.Head(ctx, key); err == nil && info.Size == fi.Size() {
+			return nil
+		}
 	}
 	_, err = e.st.Put(ctx, key, engine.CountingReader(f, o.Progress, "Writing "+key, fi.Size()), fi.Size(), store.Cond{})
 	if err != nil {
