@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
@@ -21,8 +23,20 @@ const (
 	FormatName  = "packchain-v2"
 	ManifestKey = "packchain/manifest.json"
 	PacksPrefix = "packchain/packs/"
-	maxCASTries = 8
+	maxCASTries = 16
 )
+
+// casPause waits a little before retrying a lost compare-and-swap, longer after each
+// loss and at random, so a crowd of pushers spreads out instead of colliding again.
+func casPause(ctx context.Context, try int) error {
+	d := time.Duration(rand.Int64N(int64(20*time.Millisecond) << min(try, 5)))
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Engine keeps a remote as packs under one manifest.
 type Engine struct {

@@ -37,6 +37,9 @@ func (e *Engine) update(ctx context.Context, fn func(m *Manifest) error) error {
 		if !errors.Is(err, store.ErrPrecondition) && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		if err := casPause(ctx, try); err != nil {
+			return err
+		}
 	}
 	return fmt.Errorf("update manifest: lost the compare-and-swap %d times in a row; try again", maxCASTries)
 }

@@ -87,6 +87,9 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		if !errors.Is(err, store.ErrPrecondition) && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("update manifest: %w", err)
 		}
+		if err := casPause(ctx, try); err != nil {
+			return nil, err
+		}
 		// Lost the race: another push changed the manifest. Decide again.
 	}
 	return nil, fmt.Errorf("update manifest: lost the compare-and-swap %d times in a row; try again", maxCASTries)
