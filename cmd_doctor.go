@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"git-remote-object-store/bundle"
+	"git-remote-object-store/engine"
+	"git-remote-object-store/packchain"
 	"git-remote-object-store/reflock"
 	"git-remote-object-store/remote"
 	"git-remote-object-store/store"
@@ -66,21 +68,26 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFail
 	}
 	say(true, "engine: %s", r.Engine)
-	if r.Engine != remote.EngineBundle {
-		fmt.Fprintf(stdout, "layout checks for the %s engine are not available in this build\n", r.Engine)
-		return exitOK
+	var findings []engine.Finding
+	var notes []string
+	if r.Engine == remote.EnginePackchain {
+		findings, notes, err = packchain.NewEngine(r.Store, nil, io.Discard).Doctor(ctx, "")
+	} else {
+		e := bundle.NewEngine(r.Store, nil, bundle.Config{Warn: io.Discard})
+		findings, err = e.Doctor(ctx, time.Now().Add(-skew), reflock.TTLFromEnv())
 	}
-	e := bundle.NewEngine(r.Store, nil, bundle.Config{Warn: io.Discard})
-	findings, err := e.Doctor(ctx, time.Now().Add(-skew), reflock.TTLFromEnv())
 	if err != nil {
 		say(false, "layout: %v", err)
 		return exitFail
 	}
+	for _, n := range notes {
+		fmt.Fprintf(stdout, "note %s\n", n)
+	}
 	if len(findings) == 0 {
-		say(true, "layout: no duplicate bundles, stale locks or broken HEAD")
+		say(true, "layout: no damage found")
 		return exitOK
 	}
-	if failed := bundle.Report(ctx, stdout, findings, *fix); failed > 0 {
+	if failed := engine.Report(ctx, stdout, findings, *fix); failed > 0 {
 		if !*fix {
 			fmt.Fprintln(stdout, "run again with --fix to repair")
 		}

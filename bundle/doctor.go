@@ -3,26 +3,20 @@ package bundle
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
 
+	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/store"
 )
 
-// Finding is one problem doctor saw, with what --fix does about it.
-type Finding struct {
-	What string
-	Fix  func(ctx context.Context) error // nil: nothing to fix automatically
-}
-
 // Doctor inspects the bundle layout: several bundles for one ref (an interrupted push
 // of an older client), stale locks, keys that are not valid refs, a HEAD naming a ref
 // with no bundle.
-func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) ([]Finding, error) {
-	var out []Finding
+func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) ([]engine.Finding, error) {
+	var out []engine.Finding
 	type lock struct {
 		key string
 		age time.Duration
@@ -37,7 +31,7 @@ func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 		case strings.HasSuffix(key, bundleSuffix):
 			m := bundleKeyRE.FindStringSubmatch(key)
 			if m == nil || gitpack.CheckRefName(m[1]) != nil {
-				out = append(out, Finding{What: fmt.Sprintf("%s is not <valid ref>/<sha>.bundle; readers ignore it (remove it by hand if it is junk)", key)})
+				out = append(out, engine.Finding{What: fmt.Sprintf("%s is not <valid ref>/<sha>.bundle; readers ignore it (remove it by hand if it is junk)", key)})
 				return nil
 			}
 			bundles[m[1]] = append(bundles[m[1]], info)
@@ -61,7 +55,7 @@ func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 		for _, old := range bs[1:] {
 			sha := bundleHex(old.Key)
 			to := fmt.Sprintf("%s-doctor-%s/%s%s", ref, sha[:8], sha, bundleSuffix)
-			out = append(out, Finding{
+			out = append(out, engine.Finding{
 				What: fmt.Sprintf("%s has %d bundles; the newest (%s) is used; %s would move to %s", ref, len(bs), bundleHex(bs[0].Key), old.Key, to),
 				Fix:  func(ctx context.Context) error { return e.move(ctx, old.Key, to) },
 			})
@@ -69,7 +63,7 @@ func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 	}
 	for _, l := range locks {
 		if l.age > ttl {
-			out = append(out, Finding{
+			out = append(out, engine.Finding{
 				What: fmt.Sprintf("%s is a stale lock (%s old, stale after %s)", l.key, l.age.Round(time.Second), ttl),
 				Fix:  func(ctx context.Context) error { return e.st.Delete(ctx, l.key) },
 			})
@@ -80,8 +74,8 @@ func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 		return nil, err
 	}
 	if len(refs) > 0 && (head == "" || len(bundles[head]) == 0) {
-		target := pickHead(refs)
-		out = append(out, Finding{
+		target := engine.PickHead(refs)
+		out = append(out, engine.Finding{
 			What: fmt.Sprintf("HEAD is %q, which has no bundle; it would point at %s", head, target),
 			Fix: func(ctx context.Context) error {
 				_, err := e.st.Put(ctx, HeadKey, strings.NewReader(target), int64(len(target)), store.Cond{})
@@ -90,23 +84,6 @@ func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 		})
 	}
 	return out, nil
-}
-
-// pickHead prefers main, then master, then the first branch.
-func pickHead(refs []string) string {
-	for _, want := range []string{"refs/heads/main", "refs/heads/master"} {
-		for _, r := range refs {
-			if r == want {
-				return r
-			}
-		}
-	}
-	for _, r := range refs {
-		if strings.HasPrefix(r, "refs/heads/") {
-			return r
-		}
-	}
-	return refs[0]
 }
 
 // move copies a bundle to a new key (streamed) and then deletes the old one, so nothing
@@ -122,22 +99,4 @@ func (e *Engine) move(ctx context.Context, from, to string) error {
 		return fmt.Errorf("copy %s to %s: %w", from, to, err)
 	}
 	return e.st.Delete(ctx, from)
-}
-
-// Report prints findings and, with fix, repairs them.
-func Report(ctx context.Context, w io.Writer, findings []Finding, fix bool) (failed int) {
-	for _, f := range findings {
-		fmt.Fprintf(w, "problem: %s\n", f.What)
-		if fix && f.Fix != nil {
-			if err := f.Fix(ctx); err != nil {
-				fmt.Fprintf(w, "  fix failed: %v\n", err)
-				failed++
-			} else {
-				fmt.Fprintln(w, "  fixed")
-			}
-		} else {
-			failed++
-		}
-	}
-	return failed
 }

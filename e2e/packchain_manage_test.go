@@ -141,3 +141,56 @@ func TestPackchainCompactAndGC(t *testing.T) {
 		w.fsck(old)
 	})
 }
+
+func TestPackchainDoctor(t *testing.T) {
+	forPackchain(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+		url := newURL()
+		src := w.repo(2)
+		w.git(src, "push", "-q", url, "main")
+		w.commit(src, "b.txt", "second pack\n")
+		w.git(src, "push", "-q", url, "main", "main:refs/heads/side")
+		if out, err := w.tool("doctor", url); err != nil || !strings.Contains(out, "ok   layout") {
+			t.Fatalf("doctor on a healthy remote: %v\n%s", err, out)
+		}
+		st := bucket(t, url)
+		m := manifestOf(t, st)
+		// Damage: a lost .idx (fixable), HEAD naming nothing (fixable), a stray (a note).
+		st.Delete(t.Context(), "packchain/packs/"+m.Packs[1].Name+".idx")
+		m.Head = "refs/heads/gone"
+		data, _ := m.Encode()
+		putKey(t, st, packchain.ManifestKey, data)
+		putKey(t, st, "packchain/packs/pack-"+strings.Repeat("cd", 20)+".pack", []byte("stray"))
+		out, err := w.tool("doctor", url)
+		for _, want := range []string{m.Packs[1].Name + ".idx is missing", `HEAD is "refs/heads/gone"`, "1 stray pack(s)"} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("doctor did not report %q (err %v):\n%s", want, err, out)
+			}
+		}
+		if err == nil {
+			t.Fatal("doctor exited 0 with problems found")
+		}
+		if out, err := w.tool("doctor", "--fix", url); err != nil {
+			t.Fatalf("doctor --fix: %v\n%s", err, out)
+		}
+		if out, err := w.tool("doctor", url); err != nil {
+			t.Fatalf("problems left after --fix: %v\n%s", err, out)
+		}
+		if out, err := w.tool("cat", url, "main:b.txt"); err != nil || out != "second pack\n" {
+			t.Fatalf("cat after the idx was rebuilt: %v\n%s", err, out)
+		}
+		// A ref whose commit no pack holds is reported.
+		m = manifestOf(t, st)
+		m.Refs["refs/heads/ghost"] = strings.Repeat("e", 40)
+		data, _ = m.Encode()
+		putKey(t, st, packchain.ManifestKey, data)
+		if out, err := w.tool("doctor", url); err == nil || !strings.Contains(out, "refs/heads/ghost points at eeee") {
+			t.Fatalf("doctor on a ref in no pack: %v\n%s", err, out)
+		}
+		// A pack that is gone cannot be fixed here: it is reported with the commits it held.
+		st.Delete(t.Context(), "packchain/packs/"+m.Packs[0].Name+".pack")
+		out, err = w.tool("doctor", "--fix", url)
+		if err == nil || !strings.Contains(out, m.Packs[0].Name+".pack is named by the manifest but missing") {
+			t.Fatalf("doctor on a missing pack: %v\n%s", err, out)
+		}
+	})
+}
