@@ -27,7 +27,6 @@ const (
 	FormatName   = "bundle"
 	lockName     = "LOCK#.lock"
 	protectName  = "PROTECTED#"
-	zipName      = "repo.zip"
 	bundleSuffix = ".bundle"
 )
 

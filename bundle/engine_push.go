@@ -91,7 +91,7 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 		e.warnf("the new bundle of %s landed but an old one could not be removed: %v (run `git object-store doctor --fix`)", u.Dst, err)
 	}
 	if e.cfg.Zip {
-		if err := e.putZip(ctx, u); err != nil {
+		if err := engine.PutZipMirror(ctx, e.st, e.repo, u.Dst, u.Src); err != nil {
 			e.warnf("%s was pushed but its zip mirror failed: %v", u.Dst, err)
 		}
 	}
@@ -192,7 +192,7 @@ func (e *Engine) deleteKeys(ctx context.Context, r *refState, keep string) error
 	}
 	if keep == "" && len(r.bundles) > 0 {
 		ref := strings.TrimSuffix(r.bundles[0].Key, "/"+path.Base(r.bundles[0].Key))
-		if err := e.st.Delete(ctx, ref+"/"+zipName); err != nil {
+		if err := e.st.Delete(ctx, engine.ZipKey(ref)); err != nil {
 			errs = append(errs, err)
 		}
 	}

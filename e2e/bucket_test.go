@@ -76,7 +76,7 @@ func TestBundleOnBucketClonesWithPlainGit(t *testing.T) {
 }
 
 func TestZipMirrorEqualsGitArchive(t *testing.T) {
-	forBundle(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := newURL() + "&zip=1"
 		src := w.repo(2)
 		os.WriteFile(filepath.Join(src, "run.sh"), []byte("#!/bin/sh\necho hi\n"), 0o755)
@@ -95,6 +95,14 @@ func TestZipMirrorEqualsGitArchive(t *testing.T) {
 		}
 		if a, b := zipSummary(t, ours), zipSummary(t, theirs); a != b {
 			t.Fatalf("repo.zip differs from git archive:\nours:\n%s\ngit:\n%s", a, b)
+		}
+		// A deleted branch takes its mirror with it.
+		st := bucket(t, url)
+		w.git(src, "push", "-q", url, "main:refs/heads/side")
+		getKey(t, st, "refs/heads/side/repo.zip")
+		w.git(src, "push", "-q", url, ":side")
+		if _, err := st.Head(t.Context(), "refs/heads/side/repo.zip"); !store.IsNotFound(err) {
+			t.Fatalf("the deleted branch's zip mirror is still there (%v)", err)
 		}
 	})
 }

@@ -43,6 +43,9 @@ type Engine struct {
 	st   store.Store // scoped to the remote's prefix
 	repo *gitpack.Repo
 	warn io.Writer
+	// Zip mirrors each pushed ref's tree as <ref>/repo.zip (?zip=1), as the bundle
+	// engine does, for AWS CodePipeline.
+	Zip bool
 }
 
 // NewEngine returns the packchain engine over st, bound to the local repository.

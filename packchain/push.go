@@ -82,6 +82,7 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		}
 		err = e.putManifest(ctx, next, etag)
 		if err == nil {
+			e.mirrorZips(ctx, ok)
 			return results, nil
 		}
 		if !errors.Is(err, store.ErrPrecondition) && !errors.Is(err, store.ErrNotFound) {
@@ -93,6 +94,25 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		// Lost the race: another push changed the manifest. Decide again.
 	}
 	return nil, fmt.Errorf("update manifest: lost the compare-and-swap %d times in a row; try again", maxCASTries)
+}
+
+// mirrorZips writes or removes the zip mirror of each landed update. The push has
+// landed already, so a failure here is a warning.
+func (e *Engine) mirrorZips(ctx context.Context, landed []engine.Update) {
+	if !e.Zip {
+		return
+	}
+	for _, u := range landed {
+		var err error
+		if u.Delete() {
+			err = e.st.Delete(ctx, engine.ZipKey(u.Dst))
+		} else {
+			err = engine.PutZipMirror(ctx, e.st, e.repo, u.Dst, u.Src)
+		}
+		if err != nil {
+			fmt.Fprintf(e.warn, "warning: %s was pushed but its zip mirror failed: %v\n", u.Dst, err)
+		}
+	}
 }
 
 // plan returns the commits the pack must carry (new tips the remote lacks) and the

@@ -132,10 +132,9 @@ func (r *Remote) EngineFor(repo *gitpack.Repo, warn io.Writer) (Engine, error) {
 	case EngineBundle:
 		return bundle.NewEngine(r.Store, repo, bundle.Config{Zip: r.Loc.Zip, Warn: warn}), nil
 	case EnginePackchain:
-		if r.Loc.Zip {
-			return nil, fmt.Errorf("%w: zip=1 is not available with the packchain engine yet", ErrEngine)
-		}
-		return packchain.NewEngine(r.Store, repo, warn), nil
+		e := packchain.NewEngine(r.Store, repo, warn)
+		e.Zip = r.Loc.Zip
+		return e, nil
 	}
 	return nil, fmt.Errorf("%w: the %s engine is not available in this build yet", ErrEngine, r.Engine)
 }
