@@ -28,6 +28,7 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 		return exitFail
 	}
 	defer repo.Close()
+	lfsAutoConfig(ctx, repo, args[0], url, stderr)
 	cfg := helper.Config{
 		Stderr: stderr,
 		Open: func(ctx context.Context) (remote.Engine, error) {

@@ -129,6 +129,15 @@ func (w *world) tool(args ...string) (string, error) {
 	return string(out), err
 }
 
+// toolIn runs our binary's management verbs in dir (verbs that act on the repository
+// there, like lfs install).
+func (w *world) toolIn(dir string, args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(binDir, "git-remote-object-store"), args...)
+	cmd.Dir, cmd.Env = dir, env(w.home)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
 // repo makes a repository with n commits on main.
 func (w *world) repo(n int) string {
 	dir := filepath.Join(w.t.TempDir(), "work")

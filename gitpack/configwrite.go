@@ -4,15 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+	"time"
 )
 
 // SetConfig sets section[.subsection].key = value in the git config file at path,
 // editing it in place: the last existing assignment of the key is rewritten, otherwise
 // the key is added at the end of the last matching section, otherwise a new section is
 // appended. Every other byte (comments, order, other sections) is kept. The file is
-// replaced atomically (temp + rename).
+// replaced atomically under git's config.lock.
 func SetConfig(path, section, subsection, key, value string) error {
 	return editConfig(path, section, subsection, key, &value)
 }
@@ -81,19 +81,35 @@ func editConfig(path, section, subsection, key string, value *string) error {
 		}
 		lines = append(lines, header, newLine)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-tmp-")
-	if err != nil {
-		return err
+	return replaceLocked(path, strings.Join(lines, ""))
+}
+
+// replaceLocked writes data to path through path.lock, created exclusively, then renamed
+// over path: git's own protocol, so a concurrent git (or another of us) either waits for
+// us or fails loudly instead of one edit silently losing the other.
+func replaceLocked(path, data string) error {
+	lock := path + ".lock"
+	var f *os.File
+	var err error
+	for try := 0; try < 50; try++ {
+		f, err = os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, os.ErrExist) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	_, err = tmp.WriteString(strings.Join(lines, ""))
-	if cerr := tmp.Close(); err == nil {
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	_, err = f.WriteString(data)
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = os.Rename(lock, path)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		os.Remove(lock)
 	}
 	return err
 }
