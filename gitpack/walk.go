@@ -1,6 +1,7 @@
 package gitpack
 
 import (
+	"container/heap"
 	"fmt"
 
 	"git-remote-object-store/gitpack/object"
@@ -11,24 +12,233 @@ import (
 type WalkFunc func(h object.Hash, t object.Type, path string) error
 
 // ReachableObjects calls fn once for every object reachable from wants but not from
-// haves — the set `git rev-list --objects wants --not haves` prints. Haves the local
-// repository lacks are ignored. Gitlinks (submodule commits) are not followed.
+// haves, the set `git rev-list --objects wants --not haves` prints, found the way git
+// finds it: commits are walked newest first and the walk stops once nothing interesting
+// is left (plus a little slop for skewed clocks), so a push of one commit onto a long
+// history reads a handful of commits, not the history. Trees and blobs are then listed
+// from the interesting commits, minus everything in the trees of the "edge" commits (the
+// uninteresting parents of interesting ones). Haves the local repository lacks are
+// ignored. Gitlinks (submodule commits) are not followed.
 func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
+	cw := &commitWalk{r: r, info: map[object.Hash]*commitInfo{}}
 	w := &walker{r: r, seen: map[object.Hash]bool{}}
-	// Mark everything the haves reach as seen, without reporting.
+	var others []pending // wanted trees and blobs, and tag targets that are not commits
+	var tags []object.Hash
+	// Peel tags; remember wanted tag objects (reported unless a have also reaches them).
+	add := func(h object.Hash, bad bool) error {
+		for range 64 {
+			t, data, err := r.Read(h)
+			if err != nil {
+				return fmt.Errorf("walk %s: %w", h, err)
+			}
+			switch t {
+			case object.Commit:
+				return cw.push(h, data, bad)
+			case object.Tag:
+				if bad {
+					w.seen[h] = true
+				} else {
+					tags = append(tags, h)
+				}
+				if h, _, err = ParseTag(data, r.format); err != nil {
+					return fmt.Errorf("walk %s: %w", h, err)
+				}
+			default:
+				if bad {
+					return w.visit(h, "", nil)
+				}
+				others = append(others, pending{h: h, t: t})
+				return nil
+			}
+		}
+		return fmt.Errorf("walk %s: tag chain too long", h)
+	}
 	for _, h := range haves {
 		if r.Has(h) {
-			if err := w.visit(h, "", nil); err != nil {
+			if err := add(h, true); err != nil {
 				return err
 			}
 		}
 	}
 	for _, h := range wants {
-		if err := w.visit(h, "", fn); err != nil {
+		if err := add(h, false); err != nil {
+			return err
+		}
+	}
+	commits, err := cw.run()
+	if err != nil {
+		return err
+	}
+	// Everything the edge commits' trees hold is on the other side already.
+	for _, c := range commits {
+		for _, p := range cw.info[c].parents {
+			if pi := cw.info[p]; pi != nil && pi.bad {
+				if err := w.visit(pi.tree, "", nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, h := range tags {
+		if !w.seen[h] {
+			w.seen[h] = true
+			if err := fn(h, object.Tag, ""); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range commits {
+		if err := fn(c, object.Commit, ""); err != nil {
+			return err
+		}
+	}
+	for _, c := range commits {
+		if err := w.visit(cw.info[c].tree, "", fn); err != nil {
+			return err
+		}
+	}
+	for _, o := range others {
+		if err := w.visit(o.h, "", fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// slop is how many more commits the walk takes once only uninteresting ones are queued,
+// in case a commit with a skewed (older) date hides interesting history behind it.
+const slop = 5
+
+type commitInfo struct {
+	date    int64
+	tree    object.Hash
+	parents []object.Hash
+	bad     bool // uninteresting: reachable from a have
+	queued  bool
+	done    bool // its parents have been queued
+}
+
+// commitWalk is the date-ordered walk of git's limit_list.
+type commitWalk struct {
+	r     *Repo
+	info  map[object.Hash]*commitInfo
+	queue commitQueue
+}
+
+func (cw *commitWalk) load(h object.Hash, data []byte) (*commitInfo, error) {
+	if ci := cw.info[h]; ci != nil {
+		return ci, nil
+	}
+	if data == nil {
+		t, d, err := cw.r.Read(h)
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", h, err)
+		}
+		if t != object.Commit {
+			return nil, fmt.Errorf("walk %s: a commit's parent is a %s", h, t)
+		}
+		data = d
+	}
+	tree, parents, err := ParseCommit(data, cw.r.format)
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", h, err)
+	}
+	ci := &commitInfo{date: committerTime(data).Unix(), tree: tree, parents: parents}
+	cw.info[h] = ci
+	return ci, nil
+}
+
+func (cw *commitWalk) push(h object.Hash, data []byte, bad bool) error {
+	ci, err := cw.load(h, data)
+	if err != nil {
+		return err
+	}
+	if bad {
+		cw.markBad(h)
+	}
+	if !ci.queued {
+		ci.queued = true
+		heap.Push(&cw.queue, queued{h: h, date: ci.date})
+	}
+	return nil
+}
+
+// markBad flags h uninteresting, and every ancestor already walked through.
+func (cw *commitWalk) markBad(h object.Hash) {
+	stack := []object.Hash{h}
+	for len(stack) > 0 {
+		h, stack = stack[len(stack)-1], stack[:len(stack)-1]
+		ci := cw.info[h]
+		if ci == nil || ci.bad {
+			continue
+		}
+		ci.bad = true
+		if ci.done {
+			stack = append(stack, ci.parents...)
+		}
+	}
+}
+
+func (cw *commitWalk) interestingQueued() bool {
+	for _, q := range cw.queue {
+		if !cw.info[q.h].bad {
+			return true
+		}
+	}
+	return false
+}
+
+// run walks until only uninteresting commits remain queued (after the slop) and
+// returns the interesting commits, newest first.
+func (cw *commitWalk) run() ([]object.Hash, error) {
+	left := slop
+	var popped []object.Hash
+	for cw.queue.Len() > 0 {
+		q := heap.Pop(&cw.queue).(queued)
+		ci := cw.info[q.h]
+		ci.done = true
+		for _, p := range ci.parents {
+			if err := cw.push(p, nil, ci.bad); err != nil {
+				return nil, err
+			}
+		}
+		if !ci.bad {
+			popped = append(popped, q.h)
+			left = slop
+			continue
+		}
+		if cw.interestingQueued() {
+			left = slop
+		} else if left--; left <= 0 {
+			break
+		}
+	}
+	out := popped[:0]
+	for _, h := range popped {
+		if !cw.info[h].bad {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+type queued struct {
+	h    object.Hash
+	date int64
+}
+
+// commitQueue is a max-heap on commit date.
+type commitQueue []queued
+
+func (q commitQueue) Len() int           { return len(q) }
+func (q commitQueue) Less(i, j int) bool { return q[i].date > q[j].date }
+func (q commitQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *commitQueue) Push(x any)        { *q = append(*q, x.(queued)) }
+func (q *commitQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
 }
 
 type walker struct {

@@ -1,7 +1,8 @@
 // Command gitpack times this project's pack writer and indexer on a repository, for
 // bench/gitpack.sh, which runs git pack-objects and git index-pack beside it.
 //
-//	gitpack write <gitdir> <out.pack> [ref…]   every object reachable from the refs (default: all)
+//	gitpack write <gitdir> <out.pack> [rev…]   every object reachable from the revisions (default:
+//	                                          all refs), minus what ^rev reaches (an incremental pack)
 //	gitpack index <gitdir> <in.pack>      index a pack into <gitdir>/objects/pack
 package main
 
@@ -34,20 +35,25 @@ func main() {
 	t0 := time.Now()
 	switch os.Args[1] {
 	case "write":
-		var tips []object.Hash
+		var tips, haves []object.Hash
 		if len(os.Args) == 4 {
 			tips = allRefs(os.Args[2], repo)
 		} else {
 			for _, name := range os.Args[4:] {
-				h, err := repo.Resolve(name)
+				have := strings.HasPrefix(name, "^")
+				h, err := repo.ResolveRevision(strings.TrimPrefix(name, "^"))
 				check(err)
-				tips = append(tips, h)
+				if have {
+					haves = append(haves, h)
+				} else {
+					tips = append(tips, h)
+				}
 			}
 		}
 		f, err := os.Create(os.Args[3])
 		check(err)
 		bw := bufio.NewWriterSize(f, 1<<20)
-		res, err := repo.WritePack(bw, tips, nil, gitpack.PackOptions{})
+		res, err := repo.WritePack(bw, tips, haves, gitpack.PackOptions{})
 		check(err)
 		check(bw.Flush())
 		check(f.Close())
