@@ -10,7 +10,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
@@ -35,8 +38,18 @@ type Options struct {
 	// installed pack is self-contained (git index-pack --fix-thin).
 	FixThin bool
 	Bases   BaseSource
-	// Progress, if set, is told each object as it is indexed.
+	// Progress, if set, is told each object as it is indexed (from one goroutine at a
+	// time, though not always the same one).
 	Progress func(done, total int64)
+	// Threads bounds the goroutines resolving deltas (0: one per core).
+	Threads int
+}
+
+func (o Options) threads() int {
+	if o.Threads > 0 {
+		return o.Threads
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // Result names the installed pack.
@@ -148,7 +161,8 @@ type indexer struct {
 	trailer  object.Hash
 	count    uint32
 	appended int64
-	done     int64
+	done     atomic.Int64
+	progMu   sync.Mutex
 }
 
 func bad(format string, args ...any) error {
@@ -262,9 +276,11 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 }
 
 func (ix *indexer) progress() {
-	ix.done++
+	done := ix.done.Add(1)
 	if ix.opt.Progress != nil {
-		ix.opt.Progress(ix.done, int64(ix.count))
+		ix.progMu.Lock()
+		ix.opt.Progress(done, int64(ix.count))
+		ix.progMu.Unlock()
 	}
 }
 

@@ -3,11 +3,16 @@ package indexer
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
@@ -15,26 +20,41 @@ import (
 
 // resolveAll resolves every delta as a tree from its base: each base is inflated once,
 // its children are applied, hashed and descended into, depth first, so only one chain
-// of inflated objects is alive at a time.
+// of inflated objects is alive at a time per worker. Trees are independent, so they are
+// resolved on all cores (a REF delta whose base id appears twice in the pack is claimed
+// by whichever tree reaches it first).
 func (ix *indexer) resolveAll() error {
-	ofsKids := map[int64][]int{}
-	refKids := map[object.Hash][]int{}
-	for i, e := range ix.entries {
-		switch e.kind {
-		case object.OfsDelta:
-			ofsKids[e.baseOff] = append(ofsKids[e.baseOff], i)
-		case object.RefDelta:
-			refKids[e.baseHash] = append(refKids[e.baseHash], i)
+	r := newResolver(ix)
+	n := len(ix.entries)
+	roots := make(chan int, 1024)
+	errs := make(chan error, 1)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), ix.opt.threads())) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range roots {
+				if stop.Load() {
+					continue
+				}
+				if err := r.descend(i, nil, 0); err != nil {
+					if stop.CompareAndSwap(false, true) {
+						errs <- err
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if ix.entries[i].kind.IsBase() && r.hasKids(&ix.entries[i]) {
+			roots <- i
 		}
 	}
-	r := &resolver{ix: ix, ofs: ofsKids, ref: refKids}
-	n := len(ix.entries)
-	for i := 0; i < n; i++ {
-		if ix.entries[i].kind.IsBase() {
-			if err := r.descend(i, nil, 0); err != nil {
-				return err
-			}
-		}
+	close(roots)
+	wg.Wait()
+	if stop.Load() {
+		return <-errs
 	}
 	// What is left are REF deltas on bases outside the pack: a thin pack.
 	var missing []object.Hash
@@ -62,18 +82,64 @@ func (ix *indexer) resolveAll() error {
 	return nil
 }
 
-type resolver struct {
-	ix  *indexer
-	ofs map[int64][]int
-	ref map[object.Hash][]int
+// ofsKid and refKid index the deltas by base, sorted, so children are found by binary
+// search: far smaller than maps of slices on packs of millions of objects.
+type ofsKid struct {
+	base int64
+	i    int32
 }
+
+type refKid struct {
+	base object.Hash
+	i    int32
+}
+
+type resolver struct {
+	ix      *indexer
+	ofs     []ofsKid
+	ref     []refKid
+	claimed []atomic.Bool
+}
+
+func newResolver(ix *indexer) *resolver {
+	r := &resolver{ix: ix, claimed: make([]atomic.Bool, len(ix.entries))}
+	for i, e := range ix.entries {
+		switch e.kind {
+		case object.OfsDelta:
+			r.ofs = append(r.ofs, ofsKid{e.baseOff, int32(i)})
+		case object.RefDelta:
+			r.ref = append(r.ref, refKid{e.baseHash, int32(i)})
+		}
+	}
+	slices.SortFunc(r.ofs, func(a, b ofsKid) int { return cmp.Compare(a.base, b.base) })
+	slices.SortFunc(r.ref, func(a, b refKid) int { return a.base.Compare(b.base) })
+	return r
+}
+
+// kids returns the delta entries whose base is e.
+func (r *resolver) kids(e *entry) []int {
+	var out []int
+	lo, _ := slices.BinarySearchFunc(r.ofs, e.off, func(k ofsKid, off int64) int { return cmp.Compare(k.base, off) })
+	for j := lo; j < len(r.ofs) && r.ofs[j].base == e.off; j++ {
+		out = append(out, int(r.ofs[j].i))
+	}
+	if len(r.ref) > 0 && !e.hash.IsZero() {
+		lo, _ = slices.BinarySearchFunc(r.ref, e.hash, func(k refKid, h object.Hash) int { return k.base.Compare(h) })
+		for j := lo; j < len(r.ref) && r.ref[j].base == e.hash; j++ {
+			out = append(out, int(r.ref[j].i))
+		}
+	}
+	return out
+}
+
+func (r *resolver) hasKids(e *entry) bool { return len(r.kids(e)) > 0 }
 
 func (r *resolver) descend(i int, data []byte, depth int) error {
 	if depth > pack.MaxDeltaDepth {
 		return bad("delta chain deeper than %d", pack.MaxDeltaDepth)
 	}
 	e := &r.ix.entries[i]
-	kids := append(append([]int(nil), r.ofs[e.off]...), r.ref[e.hash]...)
+	kids := r.kids(e)
 	if len(kids) == 0 {
 		return nil
 	}
@@ -84,10 +150,10 @@ func (r *resolver) descend(i int, data []byte, depth int) error {
 		}
 	}
 	for _, k := range kids {
-		child := &r.ix.entries[k]
-		if child.resolved {
+		if !r.claimed[k].CompareAndSwap(false, true) {
 			continue // a REF delta named a base twice in the pack: already done
 		}
+		child := &r.ix.entries[k]
 		delta, err := r.ix.readData(child)
 		if err != nil {
 			return err
@@ -138,6 +204,7 @@ func (ix *indexer) appendBases(r *resolver, missing []object.Hash) error {
 		e := entry{off: end, end: end + int64(buf.Len()), crc: crc32.ChecksumIEEE(buf.Bytes()), typ: t, kind: t,
 			size: int64(len(data)), hash: h, resolved: true}
 		ix.entries = append(ix.entries, e)
+		r.claimed = append(r.claimed, atomic.Bool{})
 		ix.appended++
 		end = e.end
 		if err := r.descend(len(ix.entries)-1, data, 0); err != nil {
