@@ -85,13 +85,13 @@ func installLFS(cfgPath, name, url string) error {
 }
 
 func cmdLFSAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	gitDir, err := gitpack.Discover(".")
+	tmpDir, err := lfsTempDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: lfs-agent: %v\n", err)
 		return exitFail
 	}
 	a := &lfs.Agent{
-		TempDir: filepath.Join(gitDir, "lfs", "tmp"),
+		TempDir: tmpDir,
 		Open: func(ctx context.Context, name string) (store.Store, error) {
 			_, url, err := lfsRepoConfig(name)
 			if err != nil {
@@ -105,6 +105,29 @@ func cmdLFSAgent(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitFail
 	}
 	return exitOK
+}
+
+// lfsTempDir is where downloads wait for git-lfs to move them into its object store:
+// its own tmp directory (lfs.storage, else <common git dir>/lfs), so the move is a rename
+// on one file system, from a worktree as from the main checkout.
+func lfsTempDir() (string, error) {
+	gitDir, err := gitpack.Discover(".")
+	if err != nil {
+		return "", err
+	}
+	repo, err := gitpack.Open(gitDir)
+	if err != nil {
+		return "", err
+	}
+	defer repo.Close()
+	storage := filepath.Join(repo.CommonDir(), "lfs")
+	if s := repo.Config().Get("lfs", "", "storage"); s != "" {
+		if !filepath.IsAbs(s) {
+			s = filepath.Join(repo.CommonDir(), s)
+		}
+		storage = s
+	}
+	return filepath.Join(storage, "tmp"), nil
 }
 
 func openLFSStore(ctx context.Context, url string) (store.Store, error) {

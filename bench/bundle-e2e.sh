@@ -4,18 +4,10 @@
 # `git bundle create` of the same ref, in one run. Prints seconds, bytes and peak RSS.
 #   bench/bundle-e2e.sh <bare-repo> [ref]        (servers from scripts/test-servers.sh start)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 src=$(cd "$1" && pwd)
 ref=${2:-refs/heads/master}
-eval "$(scripts/test-servers.sh env)"
-export AWS_ACCESS_KEY_ID=$GROS_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$GROS_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/bin/git-remote-object-store" .
-"$tmp/bin/git-remote-object-store" install --bin-dir "$tmp/bin" > /dev/null
-export PATH=$tmp/bin:$PATH
-bucket=bench-$(date +%s)
-go run ./bench/mkbucket "$GROS_TEST_S3_ENDPOINT" "$bucket"
+source "$(dirname "$0")/lib.sh"
+bucket=$(new_bucket bench)
 url="s3+$GROS_TEST_S3_ENDPOINT/$bucket/repo"
 echo "repository: $src $ref ($(git --git-dir="$src" rev-list --count "$ref") commits)"
 t() { /usr/bin/time -f "%e s, peak RSS %M kB" "$@"; }

@@ -3,21 +3,14 @@
 # versitygw; prints seconds and MB/s each way.
 #   bench/lfs.sh [MiB]        (servers from scripts/test-servers.sh start; default 100)
 set -euo pipefail
-cd "$(dirname "$0")/.."
 mib=${1:-100}
-eval "$(scripts/test-servers.sh env)"
-export AWS_ACCESS_KEY_ID=$GROS_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$GROS_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/bin/git-remote-object-store" .
-"$tmp/bin/git-remote-object-store" install --bin-dir "$tmp/bin" > /dev/null
-export PATH=$tmp/bin:$PATH HOME=$tmp/home GIT_CONFIG_NOSYSTEM=1
+source "$(dirname "$0")/lib.sh"
+bucket=$(new_bucket bench-lfs)
+export HOME=$tmp/home GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME"
 git config --global user.name bench; git config --global user.email b@example.com
 git config --global init.defaultBranch main
 git lfs install --skip-repo > /dev/null
-bucket=bench-lfs-$(date +%s)
-go run ./bench/mkbucket "$GROS_TEST_S3_ENDPOINT" "$bucket"
 url="s3+$GROS_TEST_S3_ENDPOINT/$bucket/repo"
 git init -q "$tmp/src" && cd "$tmp/src"
 git lfs track '*.bin' > /dev/null

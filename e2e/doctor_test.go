@@ -32,24 +32,31 @@ func TestDoctorFindsAndFixes(t *testing.T) {
 		time.Sleep(2100 * time.Millisecond)
 		t.Setenv("GIT_REMOTE_S3_LOCK_TTL_SECONDS", "1")
 
-		out, err := w.tool("doctor", url)
-		for _, want := range []string{"has 2 bundles", "stale lock", `HEAD is "refs/heads/gone"`} {
-			if !strings.Contains(out, want) {
-				t.Fatalf("doctor did not report %q (err %v):\n%s", want, err, out)
-			}
-		}
-		if err == nil {
-			t.Fatal("doctor exited 0 with problems found")
-		}
-		if out, err := w.tool("doctor", "--fix", url); err != nil {
-			t.Fatalf("doctor --fix: %v\n%s", err, out)
-		}
-		if out, err := w.tool("doctor", url); err != nil {
-			t.Fatalf("problems left after --fix: %v\n%s", err, out)
-		}
+		w.doctorFindsAndFixes(url, "has 2 bundles", "stale lock", `HEAD is "refs/heads/gone"`)
 		ls := w.git(src, "ls-remote", url)
 		if !strings.Contains(ls, "refs/heads/main-doctor-"+old[:8]) || !strings.Contains(ls, tip+"\trefs/heads/main") || !strings.Contains(ls, "HEAD") {
 			t.Fatalf("after --fix the older bundle should sit on its own branch and HEAD be valid:\n%s", ls)
 		}
 	})
+}
+
+// doctorFindsAndFixes checks that doctor reports each of wants and fails, that --fix
+// succeeds, and that doctor is clean afterwards.
+func (w *world) doctorFindsAndFixes(url string, wants ...string) {
+	w.t.Helper()
+	out, err := w.tool("doctor", url)
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			w.t.Fatalf("doctor did not report %q (err %v):\n%s", want, err, out)
+		}
+	}
+	if err == nil {
+		w.t.Fatal("doctor exited 0 with problems found")
+	}
+	if out, err := w.tool("doctor", "--fix", url); err != nil {
+		w.t.Fatalf("doctor --fix: %v\n%s", err, out)
+	}
+	if out, err := w.tool("doctor", url); err != nil {
+		w.t.Fatalf("problems left after --fix: %v\n%s", err, out)
+	}
 }

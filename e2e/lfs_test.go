@@ -206,3 +206,22 @@ func TestLFSBadBucketObjects(t *testing.T) {
 		}
 	})
 }
+
+// A remote whose URL holds a space (a synced "My Drive" folder) still routes LFS to us:
+// git-lfs looks settings up under the escaped URL.
+func TestLFSRemoteURLWithSpace(t *testing.T) {
+	w := newWorld(t)
+	lfsWorld(t, w)
+	url := "fs+file://" + filepath.Join(t.TempDir(), "My Drive", "repo") + "?engine=packchain"
+	src := w.repo(1)
+	w.git(src, "lfs", "track", "*.bin")
+	os.WriteFile(filepath.Join(src, "x.bin"), []byte("spaced\n"), 0o644)
+	w.git(src, "add", "-A")
+	w.git(src, "commit", "-q", "-m", "x")
+	w.git(src, "remote", "add", "origin", url)
+	w.git(src, "push", "-q", "origin", "main")
+	dst := w.clone(url)
+	if got, _ := os.ReadFile(filepath.Join(dst, "x.bin")); string(got) != "spaced\n" {
+		t.Fatalf("x.bin = %q after a clone from a URL with a space", got)
+	}
+}

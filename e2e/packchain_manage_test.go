@@ -160,21 +160,7 @@ func TestPackchainDoctor(t *testing.T) {
 		data, _ := m.Encode()
 		putKey(t, st, packchain.ManifestKey, data)
 		putKey(t, st, "packchain/packs/pack-"+strings.Repeat("cd", 20)+".pack", []byte("stray"))
-		out, err := w.tool("doctor", url)
-		for _, want := range []string{m.Packs[1].Name + ".idx is missing", `HEAD is "refs/heads/gone"`, "1 stray pack(s)"} {
-			if !strings.Contains(out, want) {
-				t.Fatalf("doctor did not report %q (err %v):\n%s", want, err, out)
-			}
-		}
-		if err == nil {
-			t.Fatal("doctor exited 0 with problems found")
-		}
-		if out, err := w.tool("doctor", "--fix", url); err != nil {
-			t.Fatalf("doctor --fix: %v\n%s", err, out)
-		}
-		if out, err := w.tool("doctor", url); err != nil {
-			t.Fatalf("problems left after --fix: %v\n%s", err, out)
-		}
+		w.doctorFindsAndFixes(url, m.Packs[1].Name+".idx is missing", `HEAD is "refs/heads/gone"`, "1 stray pack(s)")
 		if out, err := w.tool("cat", url, "main:b.txt"); err != nil || out != "second pack\n" {
 			t.Fatalf("cat after the idx was rebuilt: %v\n%s", err, out)
 		}
@@ -188,7 +174,7 @@ func TestPackchainDoctor(t *testing.T) {
 		}
 		// A pack that is gone cannot be fixed here: it is reported with the commits it held.
 		st.Delete(t.Context(), "packchain/packs/"+m.Packs[0].Name+".pack")
-		out, err = w.tool("doctor", "--fix", url)
+		out, err := w.tool("doctor", "--fix", url)
 		if err == nil || !strings.Contains(out, m.Packs[0].Name+".pack is named by the manifest but missing") {
 			t.Fatalf("doctor on a missing pack: %v\n%s", err, out)
 		}

@@ -2,6 +2,7 @@ package lfs
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"git-remote-object-store/gitpack"
@@ -18,11 +19,14 @@ const endpointHost = "git-remote-object-store.invalid"
 // Endpoint is the LFS endpoint URL written for a remote URL: unique to the remote's
 // location (scheme, host, bucket and prefix; options dropped), and never contacted,
 // because git-lfs hands every transfer of that endpoint to the agent.
+// It is in canonical escaped form (a space is %20), because git-lfs parses the URL and
+// looks its settings up under the re-encoded string.
 func Endpoint(remoteURL string) string {
-	u, _, _ := strings.Cut(remoteURL, "#")
-	u, _, _ = strings.Cut(u, "?")
-	u = strings.Replace(u, "://", "/", 1)
-	return "https://" + endpointHost + "/" + strings.Trim(u, "/")
+	s, _, _ := strings.Cut(remoteURL, "#")
+	s, _, _ = strings.Cut(s, "?")
+	s = strings.Replace(s, "://", "/", 1)
+	u := url.URL{Scheme: "https", Host: endpointHost, Path: "/" + strings.Trim(s, "/")}
+	return u.String()
 }
 
 // Install points git-lfs at this agent for one remote of the repository whose config
