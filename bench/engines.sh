@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
 echo "repository: $src $ref ($(git --git-dir="$src" rev-list --count "$ref") commits)"
 stored() { aws --endpoint-url "$GROS_TEST_S3_ENDPOINT" s3 ls --recursive --summarize "s3://$1" | awk '/Total Size/ {print $3}'; }
-secs() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'; }
+secs() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'; }
 for engine in bundle packchain; do
   bucket=$(new_bucket bench-$engine)
   url="s3+$GROS_TEST_S3_ENDPOINT/$bucket/repo?engine=$engine"
@@ -26,9 +26,11 @@ for engine in bundle packchain; do
   printf "%-9s (a) first push %6ss, %s bytes stored  (b) clone %6ss  (c) one-commit push %6ss, +%s bytes  (d) fetch one commit %6ss\n" \
     "$engine" "$a" "$sa" "$b" "$c" "$((sc - sa))" "$d"
   if [ "$engine" = packchain ]; then
-    e=$(secs git-remote-object-store cat "$url" main:README.md)
-    git-remote-object-store cat "$url" main:README.md | cmp - "$tmp/$engine-a/README.md"
-    echo "packchain (e) cat main:README.md without cloning ${e}s"
+    for f in README.md Makefile; do  # in the one-commit pack; in the first push's pack
+      e=$(secs git-remote-object-store cat "$url" "main:$f")
+      git-remote-object-store cat "$url" "main:$f" | cmp - "$tmp/$engine-a/$f"
+      echo "packchain (e) cat main:$f without cloning ${e}s"
+    done
   fi
   rm -rf "$tmp/$engine-a" "$tmp/$engine-b"
 done
