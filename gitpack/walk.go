@@ -1,6 +1,7 @@
 package gitpack
 
 import (
+	"bytes"
 	"container/heap"
 	"fmt"
 
@@ -21,7 +22,7 @@ type WalkFunc func(h object.Hash, t object.Type, path string) error
 // ignored. Gitlinks (submodule commits) are not followed.
 func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 	cw := &commitWalk{r: r, info: map[object.Hash]*commitInfo{}}
-	w := &walker{r: r, seen: map[object.Hash]bool{}}
+	w := &walker{r: r, seen: object.NewSet(1 << 16)}
 	var others []pending // wanted trees and blobs, and tag targets that are not commits
 	var tags []object.Hash
 	// Peel tags; remember wanted tag objects (reported unless a have also reaches them).
@@ -36,7 +37,7 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 				return cw.push(h, data, bad)
 			case object.Tag:
 				if bad {
-					w.seen[h] = true
+					w.seen.Add(h)
 				} else {
 					tags = append(tags, h)
 				}
@@ -80,8 +81,7 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 		}
 	}
 	for _, h := range tags {
-		if !w.seen[h] {
-			w.seen[h] = true
+		if w.seen.Add(h) {
 			if err := fn(h, object.Tag, ""); err != nil {
 				return err
 			}
@@ -243,7 +243,8 @@ func (q *commitQueue) Pop() any {
 
 type walker struct {
 	r    *Repo
-	seen map[object.Hash]bool
+	seen *object.Set
+	kids []pending // scratch: one tree's new entries
 }
 
 type pending struct {
@@ -252,31 +253,24 @@ type pending struct {
 	t    object.Type // 0: unknown yet
 }
 
-// visit walks from start; commits first (depth-first over parents), their trees after,
-// iteratively so deep histories do not grow the goroutine stack.
-func (w *walker) visit(start object.Hash, _ string, fn WalkFunc) error {
-	stack := []pending{{h: start}}
-	var trees []pending
-	report := func(p pending, t object.Type) error {
-		if fn == nil {
-			return nil
-		}
-		return fn(p.h, t, p.path)
+// visit reports start (unless seen) and every object below it not seen yet, depth first
+// in tree order as rev-list does. An id is marked seen when it is first queued, and a
+// tree entry's path string is built only then: a full walk meets each id many times
+// (every tree that holds it) but lists it once.
+func (w *walker) visit(start object.Hash, path string, fn WalkFunc) error {
+	if !w.seen.Add(start) {
+		return nil
 	}
-	for len(stack) > 0 || len(trees) > 0 {
-		var p pending
-		if len(stack) > 0 {
-			p, stack = stack[len(stack)-1], stack[:len(stack)-1]
-		} else {
-			p, trees = trees[len(trees)-1], trees[:len(trees)-1]
-		}
-		if w.seen[p.h] {
-			continue
-		}
-		w.seen[p.h] = true
+	stack := []pending{{h: start, path: path}}
+	hs := w.r.format.Size()
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
 		if p.t == object.Blob {
-			if err := report(p, object.Blob); err != nil {
-				return err
+			if fn != nil {
+				if err := fn(p.h, object.Blob, p.path); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -284,47 +278,77 @@ func (w *walker) visit(start object.Hash, _ string, fn WalkFunc) error {
 		if err != nil {
 			return fmt.Errorf("walk %s: %w", p.h, err)
 		}
-		if err := report(p, t); err != nil {
-			return err
+		if fn != nil {
+			if err := fn(p.h, t, p.path); err != nil {
+				return err
+			}
 		}
 		switch t {
 		case object.Commit:
-			tree, parents, err := ParseCommit(data, w.r.format)
+			tree, _, err := ParseCommit(data, w.r.format)
 			if err != nil {
 				return fmt.Errorf("walk %s: %w", p.h, err)
 			}
-			trees = append(trees, pending{h: tree, t: object.Tree})
-			for i := len(parents) - 1; i >= 0; i-- {
-				stack = append(stack, pending{h: parents[i]})
+			if w.seen.Add(tree) {
+				stack = append(stack, pending{h: tree, t: object.Tree})
 			}
 		case object.Tag:
 			target, tt, err := ParseTag(data, w.r.format)
 			if err != nil {
 				return fmt.Errorf("walk %s: %w", p.h, err)
 			}
-			stack = append(stack, pending{h: target, t: tt})
-		case object.Tree:
-			entries, err := ParseTree(data, w.r.format)
-			if err != nil {
-				return fmt.Errorf("walk %s: %w", p.h, err)
+			if w.seen.Add(target) {
+				stack = append(stack, pending{h: target, t: tt})
 			}
-			for i := len(entries) - 1; i >= 0; i-- {
-				e := entries[i]
-				path := e.Name
+		case object.Tree:
+			w.kids = w.kids[:0]
+			for len(data) > 0 {
+				sp := bytes.IndexByte(data, ' ')
+				nul := bytes.IndexByte(data, 0)
+				if sp <= 0 || nul < sp || nul+1+hs > len(data) {
+					return fmt.Errorf("walk %s: bad tree entry", p.h)
+				}
+				mode, ok := parseMode(data[:sp])
+				if !ok {
+					return fmt.Errorf("walk %s: bad tree mode %q", p.h, data[:sp])
+				}
+				h, _ := object.FromBytes(data[nul+1 : nul+1+hs])
+				name := data[sp+1 : nul]
+				data = data[nul+1+hs:]
+				if mode&0o170000 == 0o160000 || !w.seen.Add(h) {
+					continue // a gitlink lives in the submodule's repository
+				}
+				kt := object.Blob
+				if mode&0o170000 == 0o040000 {
+					kt = object.Tree
+				}
+				kp := string(name)
 				if p.path != "" {
-					path = p.path + "/" + e.Name
+					kp = p.path + "/" + kp
 				}
-				switch e.Mode & 0o170000 {
-				case 0o160000: // gitlink: lives in the submodule's repository
-				case 0o040000:
-					trees = append(trees, pending{h: e.Hash, path: path, t: object.Tree})
-				default:
-					trees = append(trees, pending{h: e.Hash, path: path, t: object.Blob})
-				}
+				w.kids = append(w.kids, pending{h: h, path: kp, t: kt})
+			}
+			for i := len(w.kids) - 1; i >= 0; i-- {
+				stack = append(stack, w.kids[i])
 			}
 		}
 	}
 	return nil
+}
+
+// parseMode reads a tree entry's octal mode.
+func parseMode(b []byte) (uint32, bool) {
+	if len(b) == 0 || len(b) > 7 {
+		return 0, false
+	}
+	var m uint32
+	for _, c := range b {
+		if c < '0' || c > '7' {
+			return 0, false
+		}
+		m = m<<3 | uint32(c-'0')
+	}
+	return m, true
 }
 
 // IsAncestor reports whether a is reachable from b (a == b counts).

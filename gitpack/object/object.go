@@ -202,3 +202,75 @@ func (t Type) String() string {
 
 // IsBase reports whether t is a whole object type (not a delta).
 func (t Type) IsBase() bool { return t >= Commit && t <= Tag }
+
+// Prefix64 is the id's first eight bytes as a number: ids are uniformly random, so this
+// is already a good hash for tables keyed by id.
+func (h Hash) Prefix64() uint64 {
+	return uint64(h.b[0]) | uint64(h.b[1])<<8 | uint64(h.b[2])<<16 | uint64(h.b[3])<<24 |
+		uint64(h.b[4])<<32 | uint64(h.b[5])<<40 | uint64(h.b[6])<<48 | uint64(h.b[7])<<56
+}
+
+// Set is a set of ids with open addressing on the ids' own bits. Walks test every tree
+// entry of a history against such a set; Go's map spent most of a full walk hashing and
+// probing 33-byte keys.
+type Set struct {
+	slots []Hash // n == 0: empty
+	n     int
+}
+
+// NewSet returns a set sized for about hint ids.
+func NewSet(hint int) *Set {
+	size := 1024
+	for size < 2*hint {
+		size <<= 1
+	}
+	return &Set{slots: make([]Hash, size)}
+}
+
+// Len is the number of ids in the set.
+func (s *Set) Len() int { return s.n }
+
+// Has reports whether h is in the set.
+func (s *Set) Has(h Hash) bool {
+	mask := uint64(len(s.slots) - 1)
+	for i := h.Prefix64() & mask; ; i = (i + 1) & mask {
+		switch sl := &s.slots[i]; {
+		case sl.n == 0:
+			return false
+		case *sl == h:
+			return true
+		}
+	}
+}
+
+// Add puts h in the set and reports whether it was new (the zero Hash is never added).
+func (s *Set) Add(h Hash) bool {
+	if h.n == 0 {
+		return false
+	}
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := h.Prefix64() & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.n == 0 {
+			*sl = h
+			s.n++
+			return true
+		}
+		if *sl == h {
+			return false
+		}
+	}
+}
+
+func (s *Set) grow() {
+	old := s.slots
+	s.slots, s.n = make([]Hash, 2*len(old)), 0
+	for _, h := range old {
+		if h.n != 0 {
+			s.Add(h)
+		}
+	}
+}
