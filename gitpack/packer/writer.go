@@ -79,20 +79,35 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 		plans[o.Hash] = &plan{obj: o}
 	}
 	if loc, ok := src.(Locator); ok {
-		for _, pl := range plans {
-			p, i, ok := loc.Locate(pl.obj.Hash)
+		type located struct {
+			is  []int
+			pls []*plan
+		}
+		byPack := map[*pack.Pack]*located{}
+		for _, o := range objs {
+			p, i, ok := loc.Locate(o.Hash)
 			if !ok {
 				continue
 			}
-			e, err := p.Entry(i)
-			if err != nil {
-				continue // unreadable entry: write it whole
+			l := byPack[p]
+			if l == nil {
+				l = &located{}
+				byPack[p] = l
 			}
-			switch {
-			case e.Kind.IsBase():
-				pl.p, pl.entry = p, e
-			case plans[e.BaseHash] != nil:
-				pl.p, pl.entry, pl.delta = p, e, true
+			l.is, l.pls = append(l.is, i), append(l.pls, plans[o.Hash])
+		}
+		for p, l := range byPack {
+			entries, err := p.Entries(l.is)
+			if err != nil {
+				continue // an unreadable pack: write its objects whole
+			}
+			for k, e := range entries {
+				switch pl := l.pls[k]; {
+				case e.Kind.IsBase():
+					pl.p, pl.entry = p, e
+				case plans[e.BaseHash] != nil:
+					pl.p, pl.entry, pl.delta = p, e, true
+				}
 			}
 		}
 	}
