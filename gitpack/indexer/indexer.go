@@ -189,7 +189,10 @@ func (ix *indexer) receive(r io.Reader) error {
 	if ix.count > MaxObjects {
 		return bad("%d objects announced", ix.count)
 	}
-	ix.entries = make([]entry, 0, min(ix.count, 1<<16))
+	// Room for every announced entry at once (up to 4M): growing by doubling held two
+	// copies at the end. A lying header costs only address space, since untouched pages
+	// of a fresh allocation are never made resident.
+	ix.entries = make([]entry, 0, min(ix.count, 1<<22))
 	for i := uint32(0); i < ix.count; i++ {
 		if err := ix.readEntry(tr); err != nil {
 			return fmt.Errorf("object %d at offset %d: %w", i, tr.off, err)

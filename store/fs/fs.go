@@ -117,6 +117,11 @@ func (s *Store) Get(ctx context.Context, key string, r *store.Range) (io.ReadClo
 		return nil, store.Info{}, err
 	}
 	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		// Decided by the open itself: a stat after it could already see the object that
+		// a concurrent writer put back, and report this failed open as something else.
+		return nil, store.Info{}, &store.Error{Op: "get", Key: key, Err: store.ErrNotFound}
+	}
 	if err != nil {
 		_, serr := s.stat("get", key, p)
 		if serr == nil {
