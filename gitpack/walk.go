@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"container/heap"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"git-remote-object-store/gitpack/object"
 )
@@ -92,8 +96,18 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 			return err
 		}
 	}
-	for _, c := range commits {
-		if err := w.visit(cw.info[c].tree, "", fn); err != nil {
+	roots := make([]object.Hash, len(commits))
+	for i, c := range commits {
+		roots[i] = cw.info[c].tree
+	}
+	ra := startReadAhead(r, roots)
+	defer ra.close()
+	for i, root := range roots {
+		var slot *treeSlot
+		if !w.seen.Has(root) {
+			slot = ra.take(i)
+		}
+		if err := w.visitRead(root, "", slot, fn); err != nil {
 			return err
 		}
 	}
@@ -251,6 +265,92 @@ type pending struct {
 	h    object.Hash
 	path string
 	t    object.Type // 0: unknown yet
+	slot *treeSlot   // the start of a visit: its object, already read
+}
+
+// treeSlot is one tree's read, done by whichever of the walk and its read-ahead worker
+// claims it first.
+type treeSlot struct {
+	h     object.Hash
+	state atomic.Int32 // 0 queued, 1 claimed, 2 done by the worker
+	t     object.Type
+	data  []byte
+	err   error
+}
+
+// readAhead reads the root trees of the commits to list, in order, on another core a
+// little ahead of the walk: a full walk spends half its time inflating trees, and each
+// commit's root is known before the walk reaches it (the trees below it are not). The
+// walk's order, and so its result, does not depend on it.
+type readAhead struct {
+	r     *Repo
+	slots []treeSlot
+	taken atomic.Int64 // how far the walk has got
+	stop  atomic.Bool
+	wg    sync.WaitGroup
+}
+
+// readAheadLead bounds how many roots the worker reads before the walk takes them.
+const readAheadLead = 256
+
+func startReadAhead(r *Repo, roots []object.Hash) *readAhead {
+	ra := &readAhead{r: r, slots: make([]treeSlot, len(roots))}
+	for i, h := range roots {
+		ra.slots[i].h = h
+	}
+	if runtime.GOMAXPROCS(0) < 2 || len(roots) < 2 {
+		return ra
+	}
+	ra.wg.Add(1)
+	go func() {
+		defer ra.wg.Done()
+		for i := range ra.slots {
+			for int64(i)-ra.taken.Load() > readAheadLead {
+				if ra.stop.Load() {
+					return
+				}
+				time.Sleep(50 * time.Microsecond)
+			}
+			if ra.stop.Load() {
+				return
+			}
+			sl := &ra.slots[i]
+			if sl.state.CompareAndSwap(0, 1) {
+				sl.t, sl.data, sl.err = r.Read(sl.h)
+				sl.state.Store(2)
+			}
+		}
+	}()
+	return ra
+}
+
+// take returns root i: read ahead, or read now if the worker has not got to it.
+func (ra *readAhead) take(i int) *treeSlot {
+	ra.taken.Store(int64(i))
+	sl := &ra.slots[i]
+	if sl.state.CompareAndSwap(0, 1) {
+		sl.t, sl.data, sl.err = ra.r.Read(sl.h)
+		return sl
+	}
+	for sl.state.Load() != 2 {
+		runtime.Gosched() // the worker is reading it right now: a short wait
+	}
+	return sl
+}
+
+func (ra *readAhead) close() {
+	ra.stop.Store(true)
+	ra.wg.Wait()
+}
+
+// read returns p's object, already read if it came with a slot.
+func (w *walker) read(p pending) (object.Type, []byte, error) {
+	if p.slot != nil {
+		t, data, err := p.slot.t, p.slot.data, p.slot.err
+		p.slot.data = nil // the slots live as long as the walk; their trees must not
+		return t, data, err
+	}
+	return w.r.Read(p.h)
 }
 
 // visit reports start (unless seen) and every object below it not seen yet, depth first
@@ -258,10 +358,15 @@ type pending struct {
 // tree entry's path string is built only then: a full walk meets each id many times
 // (every tree that holds it) but lists it once.
 func (w *walker) visit(start object.Hash, path string, fn WalkFunc) error {
+	return w.visitRead(start, path, nil, fn)
+}
+
+// visitRead is visit with the start's read supplied by a read-ahead (slot may be nil).
+func (w *walker) visitRead(start object.Hash, path string, slot *treeSlot, fn WalkFunc) error {
 	if !w.seen.Add(start) {
 		return nil
 	}
-	stack := []pending{{h: start, path: path}}
+	stack := []pending{{h: start, path: path, slot: slot}}
 	hs := w.r.format.Size()
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
@@ -274,7 +379,7 @@ func (w *walker) visit(start object.Hash, path string, fn WalkFunc) error {
 			}
 			continue
 		}
-		t, data, err := w.r.Read(p.h)
+		t, data, err := w.read(p)
 		if err != nil {
 			return fmt.Errorf("walk %s: %w", p.h, err)
 		}
@@ -312,12 +417,13 @@ func (w *walker) visit(start object.Hash, path string, fn WalkFunc) error {
 				if !ok {
 					return fmt.Errorf("walk %s: bad tree mode %q", p.h, data[:sp])
 				}
-				h, _ := object.FromBytes(data[nul+1 : nul+1+hs])
+				raw := data[nul+1 : nul+1+hs]
 				name := data[sp+1 : nul]
 				data = data[nul+1+hs:]
-				if mode&0o170000 == 0o160000 || !w.seen.Add(h) {
+				if mode&0o170000 == 0o160000 || !w.seen.AddRaw(raw) {
 					continue // a gitlink lives in the submodule's repository
 				}
+				h, _ := object.FromBytes(raw)
 				kt := object.Blob
 				if mode&0o170000 == 0o040000 {
 					kt = object.Tree

@@ -203,19 +203,14 @@ func (t Type) String() string {
 // IsBase reports whether t is a whole object type (not a delta).
 func (t Type) IsBase() bool { return t >= Commit && t <= Tag }
 
-// Prefix64 is the id's first eight bytes as a number: ids are uniformly random, so this
-// is already a good hash for tables keyed by id.
-func (h Hash) Prefix64() uint64 {
-	return uint64(h.b[0]) | uint64(h.b[1])<<8 | uint64(h.b[2])<<16 | uint64(h.b[3])<<24 |
-		uint64(h.b[4])<<32 | uint64(h.b[5])<<40 | uint64(h.b[6])<<48 | uint64(h.b[7])<<56
-}
-
-// Set is a set of ids with open addressing on the ids' own bits. Walks test every tree
-// entry of a history against such a set; Go's map spent most of a full walk hashing and
-// probing 33-byte keys.
+// Set is a set of ids with open addressing on the ids' own bits, the ids stored flat
+// (20 or 32 bytes a slot, all zero = empty: the null id is never an object). Walks test
+// every tree entry of a history against such a set; Go's map of 33-byte keys spent most
+// of a full walk hashing and missing the cache.
 type Set struct {
-	slots []Hash // n == 0: empty
-	n     int
+	slots  []byte
+	stride int // id length; 0 until the first Add
+	n      int
 }
 
 // NewSet returns a set sized for about hint ids.
@@ -224,53 +219,90 @@ func NewSet(hint int) *Set {
 	for size < 2*hint {
 		size <<= 1
 	}
-	return &Set{slots: make([]Hash, size)}
+	return &Set{n: -size} // allocated at the first Add, when the id length is known
 }
 
 // Len is the number of ids in the set.
-func (s *Set) Len() int { return s.n }
+func (s *Set) Len() int { return max(s.n, 0) }
+
+func prefix64(b []byte) uint64 {
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // Has reports whether h is in the set.
 func (s *Set) Has(h Hash) bool {
-	mask := uint64(len(s.slots) - 1)
-	for i := h.Prefix64() & mask; ; i = (i + 1) & mask {
-		switch sl := &s.slots[i]; {
-		case sl.n == 0:
-			return false
-		case *sl == h:
-			return true
+	if s.stride == 0 || int(h.n) != s.stride {
+		return false
+	}
+	return s.find(h.b[:h.n]) >= 0
+}
+
+// find returns the slot index of raw, or -1.
+func (s *Set) find(raw []byte) int {
+	nslots := len(s.slots) / s.stride
+	mask := uint64(nslots - 1)
+	for i := prefix64(raw) & mask; ; i = (i + 1) & mask {
+		sl := s.slots[int(i)*s.stride : int(i+1)*s.stride]
+		if string(sl) == string(raw) {
+			return int(i)
+		}
+		if isZero(sl) {
+			return -1
 		}
 	}
 }
 
-// Add puts h in the set and reports whether it was new (the zero Hash is never added).
-func (s *Set) Add(h Hash) bool {
-	if h.n == 0 {
+// Add puts h in the set and reports whether it was new. The zero Hash, null ids and ids
+// of another length than the set's first are never added.
+func (s *Set) Add(h Hash) bool { return s.AddRaw(h.b[:h.n]) }
+
+// AddRaw is Add for a raw id, so a tree walk can test entries without building Hashes.
+func (s *Set) AddRaw(raw []byte) bool {
+	if len(raw) < 8 || isZero(raw) {
 		return false
 	}
-	if 2*(s.n+1) > len(s.slots) {
+	if s.stride == 0 {
+		s.stride = len(raw)
+		s.slots = make([]byte, -s.n*s.stride)
+		s.n = 0
+	}
+	if len(raw) != s.stride {
+		return false
+	}
+	if 2*(s.n+1) > len(s.slots)/s.stride {
 		s.grow()
 	}
-	mask := uint64(len(s.slots) - 1)
-	for i := h.Prefix64() & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.n == 0 {
-			*sl = h
+	nslots := len(s.slots) / s.stride
+	mask := uint64(nslots - 1)
+	for i := prefix64(raw) & mask; ; i = (i + 1) & mask {
+		sl := s.slots[int(i)*s.stride : int(i+1)*s.stride]
+		if string(sl) == string(raw) {
+			return false
+		}
+		if isZero(sl) {
+			copy(sl, raw)
 			s.n++
 			return true
-		}
-		if *sl == h {
-			return false
 		}
 	}
 }
 
 func (s *Set) grow() {
 	old := s.slots
-	s.slots, s.n = make([]Hash, 2*len(old)), 0
-	for _, h := range old {
-		if h.n != 0 {
-			s.Add(h)
+	s.slots, s.n = make([]byte, 2*len(old)), 0
+	for i := 0; i < len(old); i += s.stride {
+		if sl := old[i : i+s.stride]; !isZero(sl) {
+			s.AddRaw(sl)
 		}
 	}
 }

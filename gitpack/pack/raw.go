@@ -152,19 +152,36 @@ func (p *Pack) HashAt(off int64) (object.Hash, bool) {
 	return object.Hash{}, false
 }
 
+// MaxSmallEntry is the largest entry EntryData reads into memory.
+const MaxSmallEntry = 1 << 20
+
+// EntryData reads a small entry (at most MaxSmallEntry bytes, header included) with one
+// read, checks it against the index's CRC-32 and returns its zlib data.
+func (p *Pack) EntryData(e Entry) ([]byte, error) {
+	n := e.End - e.Offset
+	if n > MaxSmallEntry || n <= 0 || e.Data < e.Offset || e.Data > e.End {
+		return nil, fmt.Errorf("%w: entry at %d is not a small entry", ErrCorrupt, e.Offset)
+	}
+	buf := make([]byte, n)
+	if _, err := p.f.ReadAt(buf, e.Offset); err != nil {
+		return nil, err
+	}
+	if crc32.ChecksumIEEE(buf) != e.CRC {
+		return nil, fmt.Errorf("%w: CRC mismatch for the entry at %d", ErrCorrupt, e.Offset)
+	}
+	return buf[e.Data-e.Offset:], nil
+}
+
 // CopyData copies the zlib data of e (from Data to End) to w after checking the whole
 // raw entry against the index's CRC-32, so a damaged pack is never copied onward.
 func (p *Pack) CopyData(w io.Writer, e Entry) error {
-	if n := e.End - e.Offset; n <= 1<<20 {
+	if e.End-e.Offset <= MaxSmallEntry {
 		// Small entries (nearly all): one read, checked and copied from memory.
-		buf := make([]byte, n)
-		if _, err := p.f.ReadAt(buf, e.Offset); err != nil {
+		data, err := p.EntryData(e)
+		if err != nil {
 			return err
 		}
-		if crc32.ChecksumIEEE(buf) != e.CRC {
-			return fmt.Errorf("%w: CRC mismatch for the entry at %d", ErrCorrupt, e.Offset)
-		}
-		_, err := w.Write(buf[e.Data-e.Offset:])
+		_, err = w.Write(data)
 		return err
 	}
 	raw := io.NewSectionReader(p.f, e.Offset, e.End-e.Offset)

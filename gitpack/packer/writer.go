@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync/atomic"
+	"time"
 
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
@@ -127,6 +129,8 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	binary.BigEndian.PutUint32(hdr[8:], uint32(len(order)))
 	ow.Write(hdr[:])
 	zw, _ := zlib.NewWriterLevel(ow, zlib.DefaultCompression)
+	ahead := readReusedAhead(order)
+	defer ahead.stop()
 	written := make(map[object.Hash]int64, len(order))
 	var res Result
 	var head []byte
@@ -138,14 +142,14 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 			head = pack.AppendEntryHeader(head[:0], object.OfsDelta, pl.entry.Size)
 			head = pack.AppendOfsDistance(head, off-written[pl.entry.BaseHash])
 			if _, err = ow.Write(head); err == nil {
-				err = pl.p.CopyData(ow, pl.entry)
+				err = ahead.copy(ow, pl)
 			}
 			res.Reused++
 			res.Deltas++
 		case pl.p != nil:
 			head = pack.AppendEntryHeader(head[:0], pl.entry.Kind, pl.entry.Size)
 			if _, err = ow.Write(head); err == nil {
-				err = pl.p.CopyData(ow, pl.entry)
+				err = ahead.copy(ow, pl)
 			}
 			res.Reused++
 		case !pl.freshBase.IsZero():
@@ -272,4 +276,74 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// aheadBudget bounds the bytes of reused entries read ahead and not yet written.
+const aheadBudget = 16 << 20
+
+// reusedAhead reads the stored entries to be copied, in write order, on another
+// goroutine: reading and CRC-checking them overlaps with compressing-free writing and
+// hashing the output, which were otherwise one after the other.
+type reusedAhead struct {
+	ch       chan aheadEntry
+	done     chan struct{}
+	inflight atomic.Int64
+}
+
+type aheadEntry struct {
+	data []byte // nil: too large, copy by streaming
+	err  error
+}
+
+func readReusedAhead(order []*plan) *reusedAhead {
+	a := &reusedAhead{ch: make(chan aheadEntry, 1024), done: make(chan struct{})}
+	go func() {
+		defer close(a.ch)
+		for _, pl := range order {
+			if pl.p == nil {
+				continue
+			}
+			var e aheadEntry
+			if pl.entry.End-pl.entry.Offset <= pack.MaxSmallEntry {
+				for a.inflight.Load() > aheadBudget {
+					select {
+					case <-a.done:
+						return
+					case <-time.After(100 * time.Microsecond):
+					}
+				}
+				e.data, e.err = pl.p.EntryData(pl.entry)
+				a.inflight.Add(int64(len(e.data)))
+			}
+			select {
+			case a.ch <- e:
+			case <-a.done:
+				return
+			}
+		}
+	}()
+	return a
+}
+
+// copy writes pl's stored data, which must be the next reused entry in write order.
+func (a *reusedAhead) copy(w io.Writer, pl *plan) error {
+	e, ok := <-a.ch
+	if !ok {
+		return fmt.Errorf("reused entries ran out before %s", pl.obj.Hash)
+	}
+	if e.err != nil {
+		return e.err
+	}
+	if e.data == nil {
+		return pl.p.CopyData(w, pl.entry)
+	}
+	a.inflight.Add(-int64(len(e.data)))
+	_, err := w.Write(e.data)
+	return err
+}
+
+func (a *reusedAhead) stop() {
+	close(a.done)
+	for range a.ch { // let the reader finish
+	}
 }
