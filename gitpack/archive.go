@@ -101,12 +101,14 @@ func (r *Repo) zipTree(zw *zip.Writer, tree object.Hash, prefix string, mtime ti
 		if err != nil {
 			return err
 		}
-		_, blob, err := r.Read(e.Hash)
+		_, _, blob, err := r.Open(e.Hash) // streamed: a blob may be larger than memory
 		if err != nil {
 			return fmt.Errorf("zip %s: %w", name, err)
 		}
-		if _, err := fw.Write(blob); err != nil {
-			return err
+		_, err = io.Copy(fw, blob)
+		blob.Close()
+		if err != nil {
+			return fmt.Errorf("zip %s: %w", name, err)
 		}
 	}
 	return nil

@@ -307,6 +307,30 @@ func (p *Pack) ReadAt(off int64, resolve ResolveFunc) (object.Type, []byte, erro
 	return t, data, nil
 }
 
+// OpenStream returns h's type, size and an inflating stream when it is stored whole; for
+// a delta it returns a nil stream (the caller rebuilds it with Read).
+func (p *Pack) OpenStream(h object.Hash) (object.Type, int64, io.ReadCloser, error) {
+	i := p.Idx.Find(h)
+	if i < 0 {
+		return 0, 0, nil, ErrNotFound
+	}
+	e, err := p.entryAt(p.Idx.Offset(i))
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if !e.t.IsBase() {
+		return e.t, e.size, nil, nil
+	}
+	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(p.f, e.data, p.size-e.data), 64<<10))
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("%w: zlib: %v", ErrCorrupt, err)
+	}
+	return e.t, e.size, struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(zr, e.size+1), zr}, nil
+}
+
 // Stat returns type and size of h without inflating a whole delta chain's objects more
 // than needed (the size of a delta's result is in its header).
 func (p *Pack) Stat(h object.Hash, resolve ResolveFunc) (object.Type, int64, error) {

@@ -178,7 +178,31 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	return res, nil
 }
 
+// Opener is implemented by sources that can stream an object, so one larger than memory
+// is packed through a buffer.
+type Opener interface {
+	Open(h object.Hash) (object.Type, int64, io.ReadCloser, error)
+}
+
 func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *[]byte) error {
+	if o, ok := src.(Opener); ok {
+		t, size, rc, err := o.Open(h)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		*head = pack.AppendEntryHeader((*head)[:0], t, size)
+		if _, err := ow.Write(*head); err != nil {
+			return err
+		}
+		zw.Reset(ow)
+		if n, err := io.Copy(zw, rc); err != nil {
+			return err
+		} else if n != size {
+			return fmt.Errorf("object %s: %d bytes, header says %d", h, n, size)
+		}
+		return zw.Close()
+	}
 	t, data, err := src.Read(h)
 	if err != nil {
 		return err
