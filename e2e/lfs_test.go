@@ -60,6 +60,20 @@ func lfsWorld(t *testing.T, w *world) {
 	w.git(w.home, "lfs", "install", "--skip-repo")
 }
 
+// lfsRepo makes a repository tracking *.bin with LFS, holding file=content, with
+// origin = url, and pushes main there.
+func (w *world) lfsRepo(url, file, content string) string {
+	w.t.Helper()
+	src := w.repo(1)
+	w.git(src, "lfs", "track", "*.bin")
+	os.WriteFile(filepath.Join(src, file), []byte(content), 0o644)
+	w.git(src, "add", "-A")
+	w.git(src, "commit", "-q", "-m", file)
+	w.git(src, "remote", "add", "origin", url)
+	w.git(src, "push", "-q", "origin", "main")
+	return src
+}
+
 func TestLFS(t *testing.T) {
 	forPackchain(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		lfsWorld(t, w)
@@ -126,14 +140,8 @@ func TestLFSOtherRemoteUntouched(t *testing.T) {
 		}))
 		defer srv.Close()
 		url := newURL()
-		src := w.repo(1)
-		w.git(src, "lfs", "track", "*.bin")
-		os.WriteFile(filepath.Join(src, "x.bin"), []byte("x\n"), 0o644)
-		w.git(src, "add", "-A")
-		w.git(src, "commit", "-q", "-m", "x")
-		w.git(src, "remote", "add", "origin", url)
+		src := w.lfsRepo(url, "x.bin", "x\n") // auto-configured: the repository uses LFS
 		w.git(src, "remote", "add", "github", srv.URL+"/team/repo.git")
-		w.git(src, "push", "-q", "origin", "main") // auto-configured: the repository uses LFS
 		if got := w.git(src, "config", "remote.origin.lfsurl"); !strings.HasPrefix(got, "https://git-remote-object-store.invalid/") {
 			t.Fatalf("remote.origin.lfsurl = %q, want our endpoint", got)
 		}
@@ -161,13 +169,7 @@ func TestLFSBadBucketObjects(t *testing.T) {
 	forPackchain(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		lfsWorld(t, w)
 		url := newURL()
-		src := w.repo(1)
-		w.git(src, "lfs", "track", "*.bin")
-		os.WriteFile(filepath.Join(src, "a.bin"), []byte("version one\n"), 0o644)
-		w.git(src, "add", "-A")
-		w.git(src, "commit", "-q", "-m", "a")
-		w.git(src, "remote", "add", "origin", url)
-		w.git(src, "push", "-q", "origin", "main")
+		src := w.lfsRepo(url, "a.bin", "version one\n")
 		dst := w.clone(url)
 
 		good := []byte("version two\n")
@@ -213,13 +215,7 @@ func TestLFSRemoteURLWithSpace(t *testing.T) {
 	w := newWorld(t)
 	lfsWorld(t, w)
 	url := "fs+file://" + filepath.Join(t.TempDir(), "My Drive", "repo") + "?engine=packchain"
-	src := w.repo(1)
-	w.git(src, "lfs", "track", "*.bin")
-	os.WriteFile(filepath.Join(src, "x.bin"), []byte("spaced\n"), 0o644)
-	w.git(src, "add", "-A")
-	w.git(src, "commit", "-q", "-m", "x")
-	w.git(src, "remote", "add", "origin", url)
-	w.git(src, "push", "-q", "origin", "main")
+	w.lfsRepo(url, "x.bin", "spaced\n")
 	dst := w.clone(url)
 	if got, _ := os.ReadFile(filepath.Join(dst, "x.bin")); string(got) != "spaced\n" {
 		t.Fatalf("x.bin = %q after a clone from a URL with a space", got)
