@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -61,19 +62,22 @@ type Result struct {
 	Appended int64 // thin-pack bases appended
 }
 
+// entry is one object of the pack being indexed. There is one per object for the whole
+// run, so it is kept small (80 bytes): a REF_DELTA's base id lives in a side table.
 type entry struct {
 	off      int64
 	end      int64 // offset just past the entry
+	size     int64
+	baseOff  int64 // OFS_DELTA: the base's offset; REF_DELTA: index in indexer.refBases
+	hash     object.Hash
 	crc      uint32
+	hdrLen   uint8       // the zlib data starts at off+hdrLen
 	typ      object.Type // resolved type (the base type for deltas, once resolved)
 	kind     object.Type // as stored: base type, OfsDelta or RefDelta
-	size     int64
-	dataOff  int64
-	baseOff  int64
-	baseHash object.Hash
-	hash     object.Hash
 	resolved bool
 }
+
+func (e *entry) dataOff() int64 { return e.off + int64(e.hdrLen) }
 
 // Index reads a pack from r and installs it, with its index, in dir (an objects/pack
 // directory). Nothing is left in dir unless it succeeds.
@@ -110,12 +114,15 @@ func Index(r io.Reader, dir string, opt Options) (res Result, err error) {
 		return Result{}, err
 	}
 	tmpIdx = idxFile.Name()
-	entries := make([]pack.IdxEntry, len(ix.entries))
-	for i, e := range ix.entries {
-		entries[i] = pack.IdxEntry{Hash: e.hash, Offset: e.off, CRC: e.crc}
+	// The records are not needed in pack order any more: sort them by id in place and
+	// write the index from them.
+	slices.SortFunc(ix.entries, func(a, b entry) int { return a.hash.Compare(b.hash) })
+	at := func(i int) pack.IdxEntry {
+		e := &ix.entries[i]
+		return pack.IdxEntry{Hash: e.hash, Offset: e.off, CRC: e.crc}
 	}
-	bw := bufio.NewWriter(idxFile)
-	if err = pack.WriteIdx(bw, opt.Format, entries, ix.trailer.Bytes()); err == nil {
+	bw := bufio.NewWriterSize(idxFile, 256<<10)
+	if err = pack.WriteSortedIdx(bw, opt.Format, len(ix.entries), at, ix.trailer.Bytes()); err == nil {
 		if err = bw.Flush(); err == nil {
 			err = idxFile.Sync()
 		}
@@ -161,6 +168,7 @@ type indexer struct {
 	trailer  object.Hash
 	count    uint32
 	appended int64
+	refBases []object.Hash // REF_DELTA bases, by entry.baseOff
 	done     atomic.Int64
 	progMu   sync.Mutex
 }
@@ -239,9 +247,14 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		if _, err := io.ReadFull(tr, raw); err != nil {
 			return bad("truncated base id")
 		}
-		e.baseHash, _ = object.FromBytes(raw)
+		h, _ := object.FromBytes(raw)
+		e.baseOff = int64(len(ix.refBases))
+		ix.refBases = append(ix.refBases, h)
 	}
-	e.dataOff = tr.off
+	if tr.off-e.off > 255 {
+		return bad("entry header of %d bytes", tr.off-e.off)
+	}
+	e.hdrLen = uint8(tr.off - e.off)
 	zr, err := zlib.NewReader(tr)
 	if err != nil {
 		return bad("zlib: %v", err)
@@ -292,7 +305,7 @@ func (ix *indexer) readData(e *entry) ([]byte, error) {
 	if e.size > pack.MaxObjectSize {
 		return nil, bad("object too large")
 	}
-	zr, err := zlib.NewReader(bufio.NewReader(io.NewSectionReader(ix.f, e.dataOff, e.end-e.dataOff)))
+	zr, err := zlib.NewReader(bufio.NewReader(io.NewSectionReader(ix.f, e.dataOff(), e.end-e.dataOff())))
 	if err != nil {
 		return nil, bad("zlib: %v", err)
 	}

@@ -61,9 +61,9 @@ func (ix *indexer) resolveAll() error {
 	seen := map[object.Hash]bool{}
 	for i := 0; i < n; i++ {
 		e := ix.entries[i]
-		if !e.resolved && e.kind == object.RefDelta && !seen[e.baseHash] {
-			seen[e.baseHash] = true
-			missing = append(missing, e.baseHash)
+		if !e.resolved && e.kind == object.RefDelta && !seen[ix.refBases[e.baseOff]] {
+			seen[ix.refBases[e.baseOff]] = true
+			missing = append(missing, ix.refBases[e.baseOff])
 		}
 	}
 	if len(missing) > 0 {
@@ -108,7 +108,7 @@ func newResolver(ix *indexer) *resolver {
 		case object.OfsDelta:
 			r.ofs = append(r.ofs, ofsKid{e.baseOff, int32(i)})
 		case object.RefDelta:
-			r.ref = append(r.ref, refKid{e.baseHash, int32(i)})
+			r.ref = append(r.ref, refKid{ix.refBases[e.baseOff], int32(i)})
 		}
 	}
 	slices.SortFunc(r.ofs, func(a, b ofsKid) int { return cmp.Compare(a.base, b.base) })
@@ -194,7 +194,8 @@ func (ix *indexer) appendBases(r *resolver, missing []object.Hash) error {
 			return bad("local object %s does not match its id", h)
 		}
 		var buf bytes.Buffer
-		buf.Write(pack.AppendEntryHeader(nil, t, int64(len(data))))
+		hdr := pack.AppendEntryHeader(nil, t, int64(len(data)))
+		buf.Write(hdr)
 		zw := zlib.NewWriter(&buf)
 		zw.Write(data)
 		zw.Close()
@@ -202,7 +203,7 @@ func (ix *indexer) appendBases(r *resolver, missing []object.Hash) error {
 			return err
 		}
 		e := entry{off: end, end: end + int64(buf.Len()), crc: crc32.ChecksumIEEE(buf.Bytes()), typ: t, kind: t,
-			size: int64(len(data)), hash: h, resolved: true}
+			size: int64(len(data)), hash: h, resolved: true, hdrLen: uint8(len(hdr))}
 		ix.entries = append(ix.entries, e)
 		r.claimed = append(r.claimed, atomic.Bool{})
 		ix.appended++

@@ -142,14 +142,20 @@ type IdxEntry struct {
 // packSum, byte-identical to git index-pack's.
 func WriteIdx(w io.Writer, f object.Format, entries []IdxEntry, packSum []byte) error {
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Hash.Compare(entries[j].Hash) < 0 })
+	return WriteSortedIdx(w, f, len(entries), func(i int) IdxEntry { return entries[i] }, packSum)
+}
+
+// WriteSortedIdx is WriteIdx for n entries already sorted by id and read through at, so
+// an indexer can write from its own records without a second copy of them.
+func WriteSortedIdx(w io.Writer, f object.Format, n int, at func(i int) IdxEntry, packSum []byte) error {
 	h := f.New()
 	bw := io.MultiWriter(w, h)
 	var buf bytes.Buffer
 	buf.Write(idxMagic)
 	binary.Write(&buf, binary.BigEndian, uint32(2))
 	var fan [256]uint32
-	for _, e := range entries {
-		fan[e.Hash.Bytes()[0]]++
+	for i := range n {
+		fan[at(i).Hash.Bytes()[0]]++
 	}
 	var total uint32
 	for i := range fan {
@@ -160,8 +166,9 @@ func WriteIdx(w io.Writer, f object.Format, entries []IdxEntry, packSum []byte) 
 		return err
 	}
 	write := func(b []byte) error { _, err := bw.Write(b); return err }
-	for i, e := range entries {
-		if i > 0 && entries[i-1].Hash == e.Hash {
+	for i := range n {
+		e := at(i)
+		if i > 0 && at(i-1).Hash == e.Hash {
 			return fmt.Errorf("%w: object %s twice in one pack", ErrCorrupt, e.Hash)
 		}
 		if err := write(e.Hash.Bytes()); err != nil {
@@ -170,14 +177,15 @@ func WriteIdx(w io.Writer, f object.Format, entries []IdxEntry, packSum []byte) 
 	}
 	var b4 [4]byte
 	var b8 [8]byte
-	for _, e := range entries {
-		binary.BigEndian.PutUint32(b4[:], e.CRC)
+	for i := range n {
+		binary.BigEndian.PutUint32(b4[:], at(i).CRC)
 		if err := write(b4[:]); err != nil {
 			return err
 		}
 	}
 	var large []int64
-	for _, e := range entries {
+	for i := range n {
+		e := at(i)
 		if e.Offset < 0x80000000 {
 			binary.BigEndian.PutUint32(b4[:], uint32(e.Offset))
 		} else {
