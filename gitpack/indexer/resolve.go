@@ -149,7 +149,7 @@ func (r *resolver) descend(i int, data []byte, depth int) error {
 			return err
 		}
 	}
-	for _, k := range kids {
+	for n, k := range kids {
 		if !r.claimed[k].CompareAndSwap(false, true) {
 			continue // a REF delta named a base twice in the pack: already done
 		}
@@ -166,6 +166,11 @@ func (r *resolver) descend(i int, data []byte, depth int) error {
 		child.hash = object.Sum(r.ix.opt.Format, child.typ, out)
 		child.resolved = true
 		r.ix.progress()
+		if n == len(kids)-1 {
+			// The base is done with: let it go before descending, so a long chain of
+			// single deltas holds one object at a time, not the whole chain.
+			data = nil
+		}
 		if err := r.descend(k, out, depth+1); err != nil {
 			return err
 		}
