@@ -53,7 +53,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nAs git-remote-<scheme> it is git's remote helper for s3+https://, s3+http://,")
 	fmt.Fprintln(w, "az+https://, az+http://, fs+file:// and s3:// URLs.\n\nverbs:")
 	for _, v := range verbs() {
-		fmt.Fprintf(w, "  %-14s %-28s %s\n", v.name, v.args, v.help)
+		fmt.Fprintf(w, "  %-14s %-34s %s\n", v.name, v.args, v.help)
 	}
 }
 
