@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ func main() {
 		check(err)
 		check(pprof.StartCPUProfile(f))
 		defer pprof.StopCPUProfile()
+	}
+	if snap := os.Getenv("GITPACK_HEAPPROFILE"); snap != "" {
+		go heapAtPeak(snap)
 	}
 	t0 := time.Now()
 	switch os.Args[1] {
@@ -109,5 +113,22 @@ func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gitpack:", err)
 		os.Exit(1)
+	}
+}
+
+// heapAtPeak writes a heap profile to path each time the in-use heap reaches a new
+// high, so what holds memory at the peak can be read with go tool pprof.
+func heapAtPeak(path string) {
+	var peak uint64
+	for range time.Tick(200 * time.Millisecond) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > peak+peak/20 {
+			peak = m.HeapInuse
+			if f, err := os.Create(path); err == nil {
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
 	}
 }

@@ -169,6 +169,7 @@ type indexer struct {
 	count    uint32
 	appended int64
 	refBases []object.Hash // REF_DELTA bases, by entry.baseOff
+	zr       io.ReadCloser // reused for every entry received
 	done     atomic.Int64
 	progMu   sync.Mutex
 }
@@ -255,7 +256,13 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		return bad("entry header of %d bytes", tr.off-e.off)
 	}
 	e.hdrLen = uint8(tr.off - e.off)
-	zr, err := zlib.NewReader(tr)
+	zr := ix.zr
+	if zr == nil {
+		zr, err = zlib.NewReader(tr)
+		ix.zr = zr
+	} else {
+		err = zr.(zlib.Resetter).Reset(tr, nil)
+	}
 	if err != nil {
 		return bad("zlib: %v", err)
 	}
@@ -305,14 +312,38 @@ func (ix *indexer) readData(e *entry) ([]byte, error) {
 	if e.size > pack.MaxObjectSize {
 		return nil, bad("object too large")
 	}
-	zr, err := zlib.NewReader(bufio.NewReader(io.NewSectionReader(ix.f, e.dataOff(), e.end-e.dataOff())))
+	n := e.end - e.dataOff()
+	if n <= 0 || e.size > 1032*n+64 { // deflate cannot expand beyond about 1032:1
+		return nil, bad("entry at %d: %d bytes of zlib data cannot inflate to %d", e.off, n, e.size)
+	}
+	var src io.Reader
+	if n <= 1<<20 {
+		raw := make([]byte, n)
+		if _, err := ix.f.ReadAt(raw, e.dataOff()); err != nil {
+			return nil, fmt.Errorf("read entry at %d: %w", e.off, err)
+		}
+		src = bytes.NewReader(raw)
+	} else {
+		src = bufio.NewReaderSize(io.NewSectionReader(ix.f, e.dataOff(), n), 64<<10)
+	}
+	zr, _ := zreaders.Get().(io.ReadCloser)
+	var err error
+	if zr == nil {
+		zr, err = zlib.NewReader(src)
+	} else {
+		err = zr.(zlib.Resetter).Reset(src, nil)
+	}
 	if err != nil {
 		return nil, bad("zlib: %v", err)
 	}
-	defer zr.Close()
+	defer zreaders.Put(zr)
 	buf := make([]byte, e.size)
 	if _, err := io.ReadFull(zr, buf); err != nil {
 		return nil, bad("inflate: %v", err)
 	}
 	return buf, nil
 }
+
+// zreaders recycles zlib readers (each holds a 32 KiB window): resolving deltas inflates
+// every one of them, and fresh readers were a large share of the garbage.
+var zreaders sync.Pool

@@ -103,6 +103,16 @@ type resolver struct {
 
 func newResolver(ix *indexer) *resolver {
 	r := &resolver{ix: ix, claimed: make([]atomic.Bool, len(ix.entries))}
+	nofs, nref := 0, 0
+	for i := range ix.entries {
+		switch ix.entries[i].kind {
+		case object.OfsDelta:
+			nofs++
+		case object.RefDelta:
+			nref++
+		}
+	}
+	r.ofs, r.ref = make([]ofsKid, 0, nofs), make([]refKid, 0, nref)
 	for i, e := range ix.entries {
 		switch e.kind {
 		case object.OfsDelta:
