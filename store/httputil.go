@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -136,5 +137,47 @@ func (w *watchedBody) Close() error {
 	w.timer.Stop()
 	err := w.rc.Close()
 	w.cancel()
+	return err
+}
+
+// HeadHTTP is Head for a backend whose do runs one request with retries and hands the
+// response to onResp.
+func HeadHTTP(key string, do func(onResp func(*http.Response) error) error) (Info, error) {
+	var in Info
+	err := do(func(resp *http.Response) error {
+		in = InfoFromHeader(key, resp.Header, resp.ContentLength)
+		return nil
+	})
+	return in, err
+}
+
+// GetRangeHTTP is Get for a backend: it validates the range, answers an empty range
+// without a request, puts the range in header (each cloud names it differently), and
+// retries send until a response arrives. The body is streamed; a transient failure
+// before the first byte is retried, one after it surfaces to the caller.
+func (p Policy) GetRangeHTTP(ctx context.Context, key string, rg *Range, header string, send func(h http.Header) (*http.Response, error)) (io.ReadCloser, Info, error) {
+	h := http.Header{}
+	if rg != nil {
+		if rg.Offset < 0 {
+			return nil, Info{}, &Error{Op: "get", Key: key, Message: "negative range offset"}
+		}
+		v, empty := RangeHeader(rg)
+		if empty {
+			return io.NopCloser(strings.NewReader("")), Info{Key: key}, nil
+		}
+		h.Set(header, v)
+	}
+	resp, err := p.GetHTTP(ctx, func() (*http.Response, error) { return send(h) })
+	if err != nil {
+		return nil, Info{}, err
+	}
+	return resp.Body, InfoFromResponse(key, resp), nil
+}
+
+// IgnoreNotFound makes a delete of a missing key a success, as the Store contract says.
+func IgnoreNotFound(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
 	return err
 }

@@ -8,49 +8,29 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"git-remote-object-store/store"
 )
 
 // Head implements store.Store.
 func (s *Store) Head(ctx context.Context, key string) (store.Info, error) {
-	var in store.Info
-	_, err := s.do(ctx, &request{op: "head", method: "HEAD", key: key}, func(resp *http.Response) error {
-		in = store.InfoFromHeader(key, resp.Header, resp.ContentLength)
-		return nil
+	return store.HeadHTTP(key, func(onResp func(*http.Response) error) error {
+		_, err := s.do(ctx, &request{op: "head", method: "HEAD", key: key}, onResp)
+		return err
 	})
-	return in, err
 }
 
-// Get implements store.Store. The body is streamed; a transient failure before the first
-// byte is retried, one after it surfaces to the caller.
+// Get implements store.Store.
 func (s *Store) Get(ctx context.Context, key string, rg *store.Range) (io.ReadCloser, store.Info, error) {
-	r := &request{op: "get", method: "GET", key: key, header: http.Header{}}
-	if rg != nil {
-		if rg.Offset < 0 {
-			return nil, store.Info{}, &store.Error{Op: "get", Key: key, Message: "negative range offset"}
-		}
-		v, empty := store.RangeHeader(rg)
-		if empty {
-			return io.NopCloser(strings.NewReader("")), store.Info{Key: key}, nil
-		}
-		r.header.Set("Range", v)
-	}
-	resp, err := s.policy.GetHTTP(ctx, func() (*http.Response, error) { return s.send(ctx, r) })
-	if err != nil {
-		return nil, store.Info{}, err
-	}
-	return resp.Body, store.InfoFromResponse(key, resp), nil
+	return s.policy.GetRangeHTTP(ctx, key, rg, "Range", func(h http.Header) (*http.Response, error) {
+		return s.send(ctx, &request{op: "get", method: "GET", key: key, header: h})
+	})
 }
 
 // Delete implements store.Store (S3 answers 204 for a missing key too).
 func (s *Store) Delete(ctx context.Context, key string) error {
 	_, err := s.do(ctx, &request{op: "delete", method: "DELETE", key: key}, nil)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	return err
+	return store.IgnoreNotFound(err)
 }
 
 // Put implements store.Store.
