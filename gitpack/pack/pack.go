@@ -143,6 +143,11 @@ type inflater struct {
 
 // inflate reads exactly size bytes of zlib data at off.
 func (p *Pack) inflate(off, size int64) ([]byte, error) {
+	if avail := p.size - off; off < 0 || avail <= 0 || size > 1032*avail+64 {
+		// A header may claim any size; what is left of the pack bounds what it can hold
+		// (deflate expands at most about 1032:1), so a lie costs an error, not memory.
+		return nil, fmt.Errorf("%w: an object of %d bytes cannot come from the %d bytes left of the pack", ErrCorrupt, size, max(avail, 0))
+	}
 	in := inflaters.Get().(*inflater)
 	defer inflaters.Put(in)
 	in.br.Reset(io.NewSectionReader(p.f, off, p.size-off))
