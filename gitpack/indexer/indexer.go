@@ -3,6 +3,7 @@ package indexer
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"encoding/binary"
 	"errors"
@@ -12,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -44,6 +44,17 @@ type Options struct {
 	Progress func(done, total int64)
 	// Threads bounds the goroutines resolving deltas (0: one per core).
 	Threads int
+	// BaseBudget bounds, per goroutine, the delta bases kept in memory while their
+	// children are resolved; a base let go is rebuilt when next needed (0: 2 MiB). The
+	// object being resolved is not counted: one object is always held whatever its size.
+	BaseBudget int64
+}
+
+func (o Options) baseBudget() int64 {
+	if o.BaseBudget > 0 {
+		return o.BaseBudget
+	}
+	return 2 << 20
 }
 
 func (o Options) threads() int {
@@ -63,21 +74,25 @@ type Result struct {
 }
 
 // entry is one object of the pack being indexed. There is one per object for the whole
-// run, so it is kept small (80 bytes): a REF_DELTA's base id lives in a side table.
+// run, so it is kept to 16 bytes: the id lives in indexer.ids (where a REF_DELTA keeps
+// its base's id until it is resolved), the size is read again from the entry's header
+// when the data is, and an entry ends where the next one starts.
 type entry struct {
-	off      int64
-	end      int64 // offset just past the entry
-	size     int64
-	baseOff  int64 // OFS_DELTA: the base's offset; REF_DELTA: index in indexer.refBases
-	hash     object.Hash
-	crc      uint32
-	hdrLen   uint8       // the zlib data starts at off+hdrLen
-	typ      object.Type // resolved type (the base type for deltas, once resolved)
-	kind     object.Type // as stored: base type, OfsDelta or RefDelta
-	resolved bool
+	offLo  uint32
+	base   uint32 // OFS_DELTA: the base's entry index
+	crc    uint32
+	offHi  uint8       // offsets are 40 bits: packs up to 1 TiB
+	hdrLen uint8       // the zlib data starts at off+hdrLen
+	typ    object.Type // the object's type; 0 for a delta until it is resolved
+	kind   object.Type // as stored: base type, OfsDelta or RefDelta
 }
 
-func (e *entry) dataOff() int64 { return e.off + int64(e.hdrLen) }
+// maxPackSize is what 40-bit offsets can address.
+const maxPackSize = 1 << 40
+
+func (e *entry) off() int64       { return int64(e.offHi)<<32 | int64(e.offLo) }
+func (e *entry) setOff(off int64) { e.offLo, e.offHi = uint32(off), uint8(off>>32) }
+func (e *entry) resolved() bool   { return e.typ != object.Bad }
 
 // Index reads a pack from r and installs it, with its index, in dir (an objects/pack
 // directory). Nothing is left in dir unless it succeeds.
@@ -100,6 +115,7 @@ func Index(r io.Reader, dir string, opt Options) (res Result, err error) {
 		}
 	}()
 	ix := &indexer{opt: opt, f: tmp}
+	defer ix.tab.free()
 	if err := ix.receive(r); err != nil {
 		return Result{}, err
 	}
@@ -114,12 +130,12 @@ func Index(r io.Reader, dir string, opt Options) (res Result, err error) {
 		return Result{}, err
 	}
 	tmpIdx = idxFile.Name()
-	// The records are not needed in pack order any more: sort them by id in place and
-	// write the index from them.
-	slices.SortFunc(ix.entries, func(a, b entry) int { return a.hash.Compare(b.hash) })
+	// The index lists the objects by id: sort a permutation, not the records.
+	perm := ix.byID()
 	at := func(i int) pack.IdxEntry {
-		e := &ix.entries[i]
-		return pack.IdxEntry{Hash: e.hash, Offset: e.off, CRC: e.crc}
+		k := int(perm[i])
+		e := &ix.entries[k]
+		return pack.IdxEntry{Hash: ix.id(k), Offset: e.off(), CRC: e.crc}
 	}
 	bw := bufio.NewWriterSize(idxFile, 256<<10)
 	if err = pack.WriteSortedIdx(bw, opt.Format, len(ix.entries), at, ix.trailer.Bytes()); err == nil {
@@ -165,17 +181,51 @@ type indexer struct {
 	opt      Options
 	f        *os.File
 	entries  []entry
+	ids      []byte // entry i's id is ids[i*hs:(i+1)*hs]; until a delta is resolved, its base's id (REF) or zero (OFS)
+	hs       int
+	packEnd  int64 // where the trailer starts: the end of the last entry
 	trailer  object.Hash
 	count    uint32
 	appended int64
-	refBases []object.Hash // REF_DELTA bases, by entry.baseOff
-	zr       io.ReadCloser // reused for every entry received
 	done     atomic.Int64
 	progMu   sync.Mutex
+	tab      tables // where entries, ids and the resolver's tables live
+
+	// Reused for every entry received.
+	zr      io.ReadCloser
+	hw      *object.Hasher
+	copyBuf []byte
 }
 
 func bad(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadPack, fmt.Sprintf(format, args...))
+}
+
+func (ix *indexer) idBytes(i int) []byte { return ix.ids[i*ix.hs : (i+1)*ix.hs] }
+
+func (ix *indexer) id(i int) object.Hash {
+	h, _ := object.FromBytes(ix.idBytes(i))
+	return h
+}
+
+func (ix *indexer) setID(i int, h object.Hash) { copy(ix.idBytes(i), h.Bytes()) }
+
+// endOf is the offset just past entry i.
+func (ix *indexer) endOf(i int) int64 {
+	if i+1 < len(ix.entries) {
+		return ix.entries[i+1].off()
+	}
+	return ix.packEnd
+}
+
+// byID returns the entry indexes in id order.
+func (ix *indexer) byID() []uint32 {
+	perm := alloc[uint32](&ix.tab, len(ix.entries))
+	for i := range perm {
+		perm[i] = uint32(i)
+	}
+	slices.SortFunc(perm, func(a, b uint32) int { return bytes.Compare(ix.idBytes(int(a)), ix.idBytes(int(b))) })
+	return perm
 }
 
 // receive streams the pack into the temp file, recording every entry and hashing the
@@ -198,10 +248,14 @@ func (ix *indexer) receive(r io.Reader) error {
 	if ix.count > MaxObjects {
 		return bad("%d objects announced", ix.count)
 	}
-	// Room for every announced entry at once (up to 4M): growing by doubling held two
-	// copies at the end. A lying header costs only address space, since untouched pages
-	// of a fresh allocation are never made resident.
-	ix.entries = make([]entry, 0, min(ix.count, 1<<22))
+	// Room for every announced entry at once: growing by doubling held two copies at the
+	// end. A lying header costs only address space, since untouched pages are never made
+	// resident.
+	ix.hs = ix.opt.Format.Size()
+	ix.entries = reserve[entry](&ix.tab, int(ix.count), 1<<22)
+	ix.ids = reserve[byte](&ix.tab, int(ix.count)*ix.hs, (1<<22)*ix.hs)
+	ix.hw = object.NewHasher(ix.opt.Format)
+	ix.copyBuf = make([]byte, 32<<10)
 	for i := uint32(0); i < ix.count; i++ {
 		if err := ix.readEntry(tr); err != nil {
 			return fmt.Errorf("object %d at offset %d: %w", i, tr.off, err)
@@ -210,6 +264,7 @@ func (ix *indexer) receive(r io.Reader) error {
 	if err := tr.flush(); err != nil {
 		return err
 	}
+	ix.packEnd = tr.off
 	tr.hashing = false
 	want := sum.Sum(nil)
 	got := make([]byte, len(want))
@@ -220,6 +275,7 @@ func (ix *indexer) receive(r io.Reader) error {
 		return bad("trailer checksum mismatch (the pack is damaged)")
 	}
 	ix.trailer, _ = object.FromBytes(got)
+	ix.zr, ix.hw, ix.copyBuf = nil, nil, nil
 	return bw.Flush()
 }
 
@@ -227,35 +283,42 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 	if err := tr.startEntry(); err != nil {
 		return err
 	}
-	e := entry{off: tr.off}
+	off := tr.off
+	if off >= maxPackSize {
+		return bad("pack larger than %d bytes", int64(maxPackSize))
+	}
+	var e entry
+	e.setOff(off)
 	t, size, _, err := pack.ReadEntryHeader(tr)
 	if err != nil {
 		return err
 	}
-	e.kind, e.size = t, size
+	e.kind = t
 	switch t {
 	case object.OfsDelta:
 		d, _, err := pack.ReadOfsDistance(tr)
 		if err != nil {
 			return err
 		}
-		if d <= 0 || d > e.off-12 {
+		if d <= 0 || d > off-12 {
 			return bad("delta base offset out of range")
 		}
-		e.baseOff = e.off - d
+		j, ok := slices.BinarySearchFunc(ix.entries, off-d, func(b entry, o int64) int { return cmp.Compare(b.off(), o) })
+		if !ok {
+			return bad("delta base at offset %d is not the start of an object", off-d)
+		}
+		e.base = uint32(j)
 	case object.RefDelta:
-		raw := make([]byte, ix.opt.Format.Size())
-		if _, err := io.ReadFull(tr, raw); err != nil {
+		n := len(ix.ids)
+		ix.ids = append(ix.ids, make([]byte, ix.hs)...)
+		if _, err := io.ReadFull(tr, ix.ids[n:]); err != nil {
 			return bad("truncated base id")
 		}
-		h, _ := object.FromBytes(raw)
-		e.baseOff = int64(len(ix.refBases))
-		ix.refBases = append(ix.refBases, h)
 	}
-	if tr.off-e.off > 255 {
-		return bad("entry header of %d bytes", tr.off-e.off)
+	if tr.off-off > 255 {
+		return bad("entry header of %d bytes", tr.off-off)
 	}
-	e.hdrLen = uint8(tr.off - e.off)
+	e.hdrLen = uint8(tr.off - off)
 	zr := ix.zr
 	if zr == nil {
 		zr, err = zlib.NewReader(tr)
@@ -267,13 +330,12 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		return bad("zlib: %v", err)
 	}
 	var sink io.Writer = io.Discard
-	var hw = ix.opt.Format.New()
 	if t.IsBase() {
 		e.typ = t
-		hw.Write([]byte(t.String() + " " + strconv.FormatInt(size, 10) + "\x00"))
-		sink = hw
+		ix.hw.Begin(t, size)
+		sink = ix.hw
 	}
-	n, err := io.Copy(sink, io.LimitReader(zr, size+1))
+	n, err := io.CopyBuffer(sink, io.LimitReader(zr, size+1), ix.copyBuf)
 	if err != nil {
 		return bad("inflate: %v", err)
 	}
@@ -281,20 +343,21 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		return bad("object inflates to %d bytes, header says %d", n, size)
 	}
 	// Drain to the end of the zlib stream so its checksum is consumed and verified.
-	if extra, err := io.Copy(io.Discard, zr); err != nil || extra != 0 {
+	if extra, err := io.CopyBuffer(io.Discard, zr, ix.copyBuf); err != nil || extra != 0 {
 		return bad("zlib stream does not end where the object does")
 	}
 	zr.Close()
 	if e.crc, err = tr.entryCRC(); err != nil {
 		return err
 	}
-	e.end = tr.off
-	if t.IsBase() {
-		e.hash, _ = object.FromBytes(hw.Sum(nil))
-		e.resolved = true
-		ix.progress()
-	}
 	ix.entries = append(ix.entries, e)
+	switch {
+	case t.IsBase():
+		ix.ids = append(ix.ids, ix.hw.End().Bytes()...)
+		ix.progress()
+	case t == object.OfsDelta:
+		ix.ids = append(ix.ids, make([]byte, ix.hs)...)
+	}
 	return nil
 }
 
@@ -307,27 +370,40 @@ func (ix *indexer) progress() {
 	}
 }
 
-// readData inflates an entry's data from the temporary pack.
-func (ix *indexer) readData(e *entry) ([]byte, error) {
-	if e.size > pack.MaxObjectSize {
+// readData inflates entry i's data from the temporary pack, into a buffer from c.
+func (ix *indexer) readData(i int, c *bufCache) ([]byte, error) {
+	e := &ix.entries[i]
+	off := e.off()
+	n := ix.endOf(i) - off
+	z := n - int64(e.hdrLen) // zlib bytes
+	small := n <= 1<<20
+	var raw []byte
+	if small {
+		raw = c.get(int(n))
+		defer c.put(raw)
+	} else {
+		raw = make([]byte, e.hdrLen)
+	}
+	if _, err := ix.f.ReadAt(raw, off); err != nil {
+		return nil, fmt.Errorf("read entry at %d: %w", off, err)
+	}
+	_, size, _, err := pack.ReadEntryHeader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	if size > pack.MaxObjectSize {
 		return nil, bad("object too large")
 	}
-	n := e.end - e.dataOff()
-	if n <= 0 || e.size > 1032*n+64 { // deflate cannot expand beyond about 1032:1
-		return nil, bad("entry at %d: %d bytes of zlib data cannot inflate to %d", e.off, n, e.size)
+	if z <= 0 || size > 1032*z+64 { // deflate cannot expand beyond about 1032:1
+		return nil, bad("entry at %d: %d bytes of zlib data cannot inflate to %d", off, z, size)
 	}
 	var src io.Reader
-	if n <= 1<<20 {
-		raw := make([]byte, n)
-		if _, err := ix.f.ReadAt(raw, e.dataOff()); err != nil {
-			return nil, fmt.Errorf("read entry at %d: %w", e.off, err)
-		}
-		src = bytes.NewReader(raw)
+	if small {
+		src = bytes.NewReader(raw[e.hdrLen:])
 	} else {
-		src = bufio.NewReaderSize(io.NewSectionReader(ix.f, e.dataOff(), n), 64<<10)
+		src = bufio.NewReaderSize(io.NewSectionReader(ix.f, off+int64(e.hdrLen), z), 64<<10)
 	}
 	zr, _ := zreaders.Get().(io.ReadCloser)
-	var err error
 	if zr == nil {
 		zr, err = zlib.NewReader(src)
 	} else {
@@ -337,7 +413,7 @@ func (ix *indexer) readData(e *entry) ([]byte, error) {
 		return nil, bad("zlib: %v", err)
 	}
 	defer zreaders.Put(zr)
-	buf := make([]byte, e.size)
+	buf := c.get(int(size))
 	if _, err := io.ReadFull(zr, buf); err != nil {
 		return nil, bad("inflate: %v", err)
 	}

@@ -2,9 +2,13 @@ package indexer_test
 
 import (
 	"bytes"
+	"compress/zlib"
+	"crypto/sha1"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"git-remote-object-store/gitpack/indexer"
@@ -113,6 +117,8 @@ func TestIndexRejectsHostilePacks(t *testing.T) {
 
 func FuzzIndex(f *testing.F) {
 	f.Add(samplePack(f))
+	tree, _ := deltaTreePack(f)
+	f.Add(tree)
 	f.Add([]byte("PACK\x00\x00\x00\x02\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
@@ -135,4 +141,116 @@ func FuzzIndex(f *testing.F) {
 			}
 		}
 	})
+}
+
+// growDelta encodes target = base + suffix as a git delta: one copy of all of base, then
+// inserts of at most 127 bytes.
+func growDelta(base []byte, suffix []byte) []byte {
+	d := binary.AppendUvarint(nil, uint64(len(base)))
+	d = binary.AppendUvarint(d, uint64(len(base)+len(suffix)))
+	n := len(base)
+	d = append(d, 0x80|0x0f|0x70, 0, 0, 0, 0, byte(n), byte(n>>8), byte(n>>16))
+	for len(suffix) > 0 {
+		k := min(len(suffix), 127)
+		d = append(d, byte(k))
+		d = append(d, suffix[:k]...)
+		suffix = suffix[k:]
+	}
+	return d
+}
+
+// deltaTreePack is a pack whose deltas branch at several depths, with OFS and REF deltas
+// mixed, and the ids of its objects.
+func deltaTreePack(t testing.TB) ([]byte, []object.Hash) {
+	type obj struct {
+		parent int // -1: a whole object
+		ref    bool
+		suffix string
+	}
+	objs := []obj{
+		{-1, false, strings.Repeat("root A\n", 3000)}, // 0
+		{0, false, "B\n"}, // 1: OFS on A
+		{0, true, "C\n"},  // 2: REF on A
+		{1, false, "D\n"}, // 3: OFS on B
+		{1, false, "E\n"}, // 4: OFS on B
+		{3, true, "F\n"},  // 5: REF on D
+		{2, false, "G\n"}, // 6: OFS on C
+		{-1, false, strings.Repeat("root H\n", 2000)}, // 7
+		{7, false, "I\n"}, // 8
+		{8, true, "J\n"},  // 9
+		{3, false, "K\n"}, // 10: OFS on D
+	}
+	content := make([][]byte, len(objs))
+	ids := make([]object.Hash, len(objs))
+	offs := make([]int, len(objs))
+	var b bytes.Buffer
+	b.WriteString("PACK\x00\x00\x00\x02")
+	binary.Write(&b, binary.BigEndian, uint32(len(objs)))
+	for i, o := range objs {
+		var data []byte
+		offs[i] = b.Len()
+		if o.parent < 0 {
+			content[i] = []byte(o.suffix)
+			data = content[i]
+			b.Write(pack.AppendEntryHeader(nil, object.Blob, int64(len(data))))
+		} else {
+			base := content[o.parent]
+			content[i] = append(bytes.Clone(base), o.suffix...)
+			data = growDelta(base, []byte(o.suffix))
+			if o.ref {
+				b.Write(pack.AppendEntryHeader(nil, object.RefDelta, int64(len(data))))
+				b.Write(ids[o.parent].Bytes())
+			} else {
+				b.Write(pack.AppendEntryHeader(nil, object.OfsDelta, int64(len(data))))
+				b.Write(pack.AppendOfsDistance(nil, int64(offs[i]-offs[o.parent])))
+			}
+		}
+		ids[i] = object.Sum(object.SHA1, object.Blob, content[i])
+		zw := zlib.NewWriter(&b)
+		zw.Write(data)
+		zw.Close()
+	}
+	sum := sha1.Sum(b.Bytes())
+	b.Write(sum[:])
+	return b.Bytes(), ids
+}
+
+// TestIndexBaseBudget resolves a branching delta tree with room for no base at all, so
+// every base is let go and rebuilt (from the pack, or from an ancestor still held) when
+// its next child needs it. The index must equal the one made with the default budget.
+func TestIndexBaseBudget(t *testing.T) {
+	data, ids := deltaTreePack(t)
+	var idx [][]byte
+	for _, opt := range []indexer.Options{
+		{Format: object.SHA1},
+		{Format: object.SHA1, BaseBudget: 1, Threads: 1},
+		{Format: object.SHA1, BaseBudget: 30000, Threads: 2},
+	} {
+		dir := t.TempDir()
+		res, err := indexer.Index(bytes.NewReader(data), dir, opt)
+		if err != nil {
+			t.Fatalf("budget %d: %v", opt.BaseBudget, err)
+		}
+		p, err := pack.Open(res.PackPath, res.IdxPath, object.SHA1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range ids {
+			typ, body, err := p.Read(h, nil)
+			if err != nil || object.Sum(object.SHA1, typ, body) != h {
+				t.Fatalf("budget %d: %s does not read back: %v", opt.BaseBudget, h, err)
+			}
+		}
+		p.Close()
+		b, err := os.ReadFile(res.IdxPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx = append(idx, b)
+	}
+	for i := 1; i < len(idx); i++ {
+		if !bytes.Equal(idx[0], idx[i]) {
+			t.Fatalf("index %d differs from the default budget's", i)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package indexer
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -34,11 +34,12 @@ func (ix *indexer) resolveAll() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w := r.worker()
 			for i := range roots {
 				if stop.Load() {
 					continue
 				}
-				if err := r.descend(i, nil, 0); err != nil {
+				if err := w.descend(i, nil); err != nil {
 					if stop.CompareAndSwap(false, true) {
 						errs <- err
 					}
@@ -47,7 +48,7 @@ func (ix *indexer) resolveAll() error {
 		}()
 	}
 	for i := 0; i < n; i++ {
-		if ix.entries[i].kind.IsBase() && r.hasKids(&ix.entries[i]) {
+		if ix.entries[i].kind.IsBase() && r.hasKids(i) {
 			roots <- i
 		}
 	}
@@ -60,10 +61,11 @@ func (ix *indexer) resolveAll() error {
 	var missing []object.Hash
 	seen := map[object.Hash]bool{}
 	for i := 0; i < n; i++ {
-		e := ix.entries[i]
-		if !e.resolved && e.kind == object.RefDelta && !seen[ix.refBases[e.baseOff]] {
-			seen[ix.refBases[e.baseOff]] = true
-			missing = append(missing, ix.refBases[e.baseOff])
+		if e := &ix.entries[i]; !e.resolved() && e.kind == object.RefDelta {
+			if base := ix.id(i); !seen[base] {
+				seen[base] = true
+				missing = append(missing, base)
+			}
 		}
 	}
 	if len(missing) > 0 {
@@ -74,118 +76,263 @@ func (ix *indexer) resolveAll() error {
 			return err
 		}
 	}
-	for _, e := range ix.entries {
-		if !e.resolved {
-			return bad("delta at offset %d could not be resolved (missing or cyclic base)", e.off)
+	for i := range ix.entries {
+		if e := &ix.entries[i]; !e.resolved() {
+			return bad("delta at offset %d could not be resolved (missing or cyclic base)", e.off())
 		}
 	}
 	return nil
 }
 
-// ofsKid and refKid index the deltas by base, sorted, so children are found by binary
-// search: far smaller than maps of slices on packs of millions of objects.
-type ofsKid struct {
-	base int64
-	i    int32
-}
-
-type refKid struct {
-	base object.Hash
-	i    int32
-}
-
+// resolver finds each base's delta children: OFS children from a compressed table built
+// once (4 bytes per entry and per delta), REF children by binary search of their base ids,
+// copied out of indexer.ids and sorted (24 bytes per delta).
 type resolver struct {
-	ix      *indexer
-	ofs     []ofsKid
-	ref     []refKid
-	claimed []atomic.Bool
+	ix       *indexer
+	kidStart []uint32 // the OFS children of entry i are ofsKids[kidStart[i]:kidStart[i+1]]
+	ofsKids  []uint32
+	refKids  []uint32        // REF deltas, sorted by base id
+	refBases []byte          // refBases[j*hs:(j+1)*hs] is the base id of refKids[j]
+	claimed  []atomic.Uint32 // a bit per refKids position
 }
 
 func newResolver(ix *indexer) *resolver {
-	r := &resolver{ix: ix, claimed: make([]atomic.Bool, len(ix.entries))}
+	n := len(ix.entries)
+	r := &resolver{ix: ix, kidStart: alloc[uint32](&ix.tab, n+1)}
 	nofs, nref := 0, 0
 	for i := range ix.entries {
-		switch ix.entries[i].kind {
+		switch e := &ix.entries[i]; e.kind {
 		case object.OfsDelta:
+			r.kidStart[e.base]++
 			nofs++
 		case object.RefDelta:
 			nref++
 		}
 	}
-	r.ofs, r.ref = make([]ofsKid, 0, nofs), make([]refKid, 0, nref)
-	for i, e := range ix.entries {
-		switch e.kind {
+	// Counts to starts, then place each child and shift back: kidStart[i] ends up as the
+	// start of entry i's children.
+	var sum uint32
+	for i := range n {
+		c := r.kidStart[i]
+		r.kidStart[i] = sum
+		sum += c
+	}
+	r.ofsKids = alloc[uint32](&ix.tab, nofs)
+	r.refKids = alloc[uint32](&ix.tab, nref)[:0]
+	for i := range ix.entries {
+		switch e := &ix.entries[i]; e.kind {
 		case object.OfsDelta:
-			r.ofs = append(r.ofs, ofsKid{e.baseOff, int32(i)})
+			r.ofsKids[r.kidStart[e.base]] = uint32(i)
+			r.kidStart[e.base]++
 		case object.RefDelta:
-			r.ref = append(r.ref, refKid{ix.refBases[e.baseOff], int32(i)})
+			r.refKids = append(r.refKids, uint32(i))
 		}
 	}
-	slices.SortFunc(r.ofs, func(a, b ofsKid) int { return cmp.Compare(a.base, b.base) })
-	slices.SortFunc(r.ref, func(a, b refKid) int { return a.base.Compare(b.base) })
+	copy(r.kidStart[1:], r.kidStart[:n])
+	r.kidStart[0], r.kidStart[n] = 0, sum
+	slices.SortFunc(r.refKids, func(a, b uint32) int { return bytes.Compare(ix.idBytes(int(a)), ix.idBytes(int(b))) })
+	hs := ix.hs
+	r.refBases = alloc[byte](&ix.tab, nref*hs)
+	for j, k := range r.refKids {
+		copy(r.refBases[j*hs:], ix.idBytes(int(k)))
+	}
+	r.claimed = alloc[atomic.Uint32](&ix.tab, (nref+31)/32)
 	return r
 }
 
-// kids returns the delta entries whose base is e.
-func (r *resolver) kids(e *entry) []int {
-	var out []int
-	lo, _ := slices.BinarySearchFunc(r.ofs, e.off, func(k ofsKid, off int64) int { return cmp.Compare(k.base, off) })
-	for j := lo; j < len(r.ofs) && r.ofs[j].base == e.off; j++ {
-		out = append(out, int(r.ofs[j].i))
-	}
-	if len(r.ref) > 0 && !e.hash.IsZero() {
-		lo, _ = slices.BinarySearchFunc(r.ref, e.hash, func(k refKid, h object.Hash) int { return k.base.Compare(h) })
-		for j := lo; j < len(r.ref) && r.ref[j].base == e.hash; j++ {
-			out = append(out, int(r.ref[j].i))
+// claim marks REF child j as taken and reports whether it was free.
+func (r *resolver) claim(j int) bool {
+	w, bit := &r.claimed[j/32], uint32(1)<<(j%32)
+	for {
+		old := w.Load()
+		if old&bit != 0 {
+			return false
+		}
+		if w.CompareAndSwap(old, old|bit) {
+			return true
 		}
 	}
-	return out
 }
 
-func (r *resolver) hasKids(e *entry) bool { return len(r.kids(e)) > 0 }
+// grow makes room for an entry appended after the table was built (a thin pack's base,
+// which has no OFS children).
+func (r *resolver) grow() { r.kidStart = append(r.kidStart, r.kidStart[len(r.kidStart)-1]) }
 
-func (r *resolver) descend(i int, data []byte, depth int) error {
+// refRange is where entry i's REF children sit in r.refKids.
+func (r *resolver) refRange(i int) (lo, hi int) {
+	if len(r.refKids) == 0 || !r.ix.entries[i].resolved() {
+		return 0, 0
+	}
+	hs := r.ix.hs
+	h := r.ix.idBytes(i)
+	lo = sort.Search(len(r.refKids), func(j int) bool { return bytes.Compare(r.refBases[j*hs:(j+1)*hs], h) >= 0 })
+	hi = lo
+	for hi < len(r.refKids) && bytes.Equal(r.refBases[hi*hs:(hi+1)*hs], h) {
+		hi++
+	}
+	return lo, hi
+}
+
+func (r *resolver) hasKids(i int) bool {
+	lo, hi := r.refRange(i)
+	return r.kidStart[i+1] > r.kidStart[i] || hi > lo
+}
+
+// worker is one goroutine's state while resolving: the chain of bases from the tree's
+// root down to the delta being resolved, each with its content unless that was let go
+// to stay within Options.BaseBudget (it is then rebuilt from the nearest base still held,
+// or from the pack, as git's index-pack does).
+type worker struct {
+	*resolver
+	h     *object.Hasher
+	stack []frame
+	held  int64 // bytes of content the stack holds
+	bufs  bufCache
+}
+
+type frame struct {
+	i    int
+	data []byte
+}
+
+func (r *resolver) worker() *worker {
+	return &worker{resolver: r, h: object.NewHasher(r.ix.opt.Format)}
+}
+
+// descend resolves the deltas on entry i, whose content is data (read when needed if
+// nil). It owns data and hands it back to the buffer pool when done.
+func (w *worker) descend(i int, data []byte) error {
+	depth := len(w.stack)
 	if depth > pack.MaxDeltaDepth {
+		w.bufs.put(data)
 		return bad("delta chain deeper than %d", pack.MaxDeltaDepth)
 	}
-	e := &r.ix.entries[i]
-	kids := r.kids(e)
-	if len(kids) == 0 {
+	ofs := w.ofsKids[w.kidStart[i]:w.kidStart[i+1]]
+	lo, hi := w.refRange(i)
+	total := len(ofs) + hi - lo
+	if total == 0 {
+		w.bufs.put(data)
 		return nil
 	}
-	if data == nil {
-		var err error
-		if data, err = r.ix.readData(e); err != nil {
-			return err
+	w.push(i, data)
+	defer w.pop()
+	typ := w.ix.entries[i].typ
+	for n := range total {
+		var k int
+		if n < len(ofs) {
+			k = int(ofs[n])
+		} else {
+			j := lo + n - len(ofs)
+			if !w.claim(j) {
+				continue // a REF delta named a base twice in the pack: already done
+			}
+			k = int(w.refKids[j])
 		}
-	}
-	for n, k := range kids {
-		if !r.claimed[k].CompareAndSwap(false, true) {
-			continue // a REF delta named a base twice in the pack: already done
-		}
-		child := &r.ix.entries[k]
-		delta, err := r.ix.readData(child)
+		base, err := w.base()
 		if err != nil {
 			return err
 		}
-		out, err := pack.ApplyDelta(data, delta)
+		out, err := w.apply(base, k)
 		if err != nil {
-			return fmt.Errorf("delta at offset %d: %w", child.off, err)
+			return err
 		}
-		child.typ = e.typ
-		child.hash = object.Sum(r.ix.opt.Format, child.typ, out)
-		child.resolved = true
-		r.ix.progress()
-		if n == len(kids)-1 {
+		w.ix.setID(k, w.h.Sum(typ, out))
+		w.ix.entries[k].typ = typ
+		w.ix.progress()
+		if n == total-1 {
 			// The base is done with: let it go before descending, so a long chain of
 			// single deltas holds one object at a time, not the whole chain.
-			data = nil
+			w.drop(depth)
 		}
-		if err := r.descend(k, out, depth+1); err != nil {
+		if err := w.descend(k, out); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// apply rebuilds delta entry k on base, into a pooled buffer.
+func (w *worker) apply(base []byte, k int) ([]byte, error) {
+	delta, err := w.ix.readData(k, &w.bufs)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	if _, dst, _, err := pack.DeltaSizes(delta); err == nil && dst <= 1<<maxPooledClass {
+		out = w.bufs.get(int(dst))
+	}
+	out, err = pack.ApplyDeltaTo(out, base, delta)
+	w.bufs.put(delta)
+	if err != nil {
+		return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
+	}
+	return out, nil
+}
+
+func (w *worker) push(i int, data []byte) {
+	w.stack = append(w.stack, frame{i, data})
+	w.held += int64(len(data))
+	w.prune()
+}
+
+func (w *worker) pop() {
+	w.drop(len(w.stack) - 1)
+	w.stack = w.stack[:len(w.stack)-1]
+}
+
+func (w *worker) drop(d int) {
+	f := &w.stack[d]
+	w.held -= int64(len(f.data))
+	w.bufs.put(f.data)
+	f.data = nil
+}
+
+// prune lets go of the oldest bases until the stack is within budget. The newest frame
+// keeps its content: it is the base about to be used.
+func (w *worker) prune() {
+	for d := 0; w.held > w.ix.opt.baseBudget() && d < len(w.stack)-1; d++ {
+		if w.stack[d].data != nil {
+			w.drop(d)
+		}
+	}
+}
+
+// base returns the content of the newest frame, rebuilding it if it was let go: from the
+// nearest older frame that still has its content, or else from the root read again.
+func (w *worker) base() ([]byte, error) {
+	top := len(w.stack) - 1
+	if w.stack[top].data != nil {
+		return w.stack[top].data, nil
+	}
+	a := top - 1
+	for a >= 0 && w.stack[a].data == nil {
+		a--
+	}
+	var cur []byte
+	owned := false // whether cur is a rebuilt intermediate, not a frame's
+	if a < 0 {
+		var err error
+		if cur, err = w.ix.readData(w.stack[0].i, &w.bufs); err != nil {
+			return nil, err
+		}
+		a, owned = 0, true
+	} else {
+		cur = w.stack[a].data
+	}
+	for d := a + 1; d <= top; d++ {
+		next, err := w.apply(cur, w.stack[d].i)
+		if owned {
+			w.bufs.put(cur)
+		}
+		if err != nil {
+			return nil, err
+		}
+		cur, owned = next, true
+	}
+	w.stack[top].data = cur
+	w.held += int64(len(cur))
+	w.prune()
+	return cur, nil
 }
 
 // appendBases completes a thin pack: each missing base is read from the repository,
@@ -193,10 +340,7 @@ func (r *resolver) descend(i int, data []byte, depth int) error {
 // and the trailer are rewritten.
 func (ix *indexer) appendBases(r *resolver, missing []object.Hash) error {
 	hs := int64(ix.opt.Format.Size())
-	end := int64(12)
-	if len(ix.entries) > 0 {
-		end = ix.entries[len(ix.entries)-1].end
-	}
+	end := ix.packEnd
 	if err := ix.f.Truncate(end); err != nil {
 		return err
 	}
@@ -217,13 +361,18 @@ func (ix *indexer) appendBases(r *resolver, missing []object.Hash) error {
 		if _, err := ix.f.WriteAt(buf.Bytes(), end); err != nil {
 			return err
 		}
-		e := entry{off: end, end: end + int64(buf.Len()), crc: crc32.ChecksumIEEE(buf.Bytes()), typ: t, kind: t,
-			size: int64(len(data)), hash: h, resolved: true, hdrLen: uint8(len(hdr))}
+		e := entry{crc: crc32.ChecksumIEEE(buf.Bytes()), typ: t, kind: t, hdrLen: uint8(len(hdr))}
+		e.setOff(end)
 		ix.entries = append(ix.entries, e)
-		r.claimed = append(r.claimed, atomic.Bool{})
+		ix.ids = append(ix.ids, h.Bytes()...)
+		r.grow()
 		ix.appended++
-		end = e.end
-		if err := r.descend(len(ix.entries)-1, data, 0); err != nil {
+		end += int64(buf.Len())
+		ix.packEnd = end
+		// descend recycles what it is given; data may belong to the repository's cache.
+		w := r.worker()
+		own := append(w.bufs.get(len(data))[:0], data...)
+		if err := w.descend(len(ix.entries)-1, own); err != nil {
 			return err
 		}
 	}

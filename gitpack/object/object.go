@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strconv"
 )
 
 // ErrBadHash: text that is not a full hexadecimal object id.
@@ -147,11 +148,41 @@ func (h Hash) Compare(o Hash) int {
 
 // Sum hashes an object the way git names it: "<type> <size>\0" followed by content.
 func Sum(f Format, t Type, content []byte) Hash {
-	hw := f.New()
-	fmt.Fprintf(hw, "%s %d\x00", t, len(content))
-	hw.Write(content)
-	h, _ := FromBytes(hw.Sum(nil))
+	return NewHasher(f).Sum(t, content)
+}
+
+// Hasher names objects one after another, reusing its hash state: for loops over many
+// objects, where a fresh hash per object is most of the garbage.
+type Hasher struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func NewHasher(f Format) *Hasher { return &Hasher{h: f.New(), buf: make([]byte, 0, 64)} }
+
+// Begin starts an object of type t and size bytes; its content is then written to the
+// Hasher and End returns the id.
+func (x *Hasher) Begin(t Type, size int64) {
+	x.h.Reset()
+	b := append(x.buf[:0], t.String()...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, size, 10)
+	x.h.Write(append(b, 0))
+}
+
+func (x *Hasher) Write(p []byte) (int, error) { return x.h.Write(p) }
+
+func (x *Hasher) End() Hash {
+	x.buf = x.h.Sum(x.buf[:0])
+	h, _ := FromBytes(x.buf)
 	return h
+}
+
+// Sum names one whole object.
+func (x *Hasher) Sum(t Type, content []byte) Hash {
+	x.Begin(t, int64(len(content)))
+	x.h.Write(content)
+	return x.End()
 }
 
 // Type is an object type as numbered in pack entry headers.

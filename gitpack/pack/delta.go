@@ -33,7 +33,10 @@ func varint(b []byte, i int) (int64, int, error) {
 
 // ApplyDelta rebuilds the target of delta from base. Every copy is checked against the
 // base and the result against the declared target size.
-func ApplyDelta(base, delta []byte) ([]byte, error) {
+func ApplyDelta(base, delta []byte) ([]byte, error) { return ApplyDeltaTo(nil, base, delta) }
+
+// ApplyDeltaTo is ApplyDelta writing into dst's storage when it is large enough.
+func ApplyDeltaTo(dst, base, delta []byte) ([]byte, error) {
 	srcSize, dstSize, i, err := DeltaSizes(delta)
 	if err != nil {
 		return nil, err
@@ -46,7 +49,10 @@ func ApplyDelta(base, delta []byte) ([]byte, error) {
 	}
 	// Never trust dstSize for allocation beyond what the delta could produce: each
 	// instruction byte yields at most 0x10000 (copy) or 127 (insert) bytes.
-	out := make([]byte, 0, min(dstSize, int64(len(delta))*0x10000))
+	out := dst[:0]
+	if need := min(dstSize, int64(len(delta))*0x10000); int64(cap(out)) < need {
+		out = make([]byte, 0, need)
+	}
 	for i < len(delta) {
 		op := delta[i]
 		i++
