@@ -22,7 +22,7 @@ import (
 
 func main() {
 	if len(os.Args) < 4 {
-		fmt.Fprintln(os.Stderr, "usage: gitpack write|index <gitdir> <pack>")
+		fmt.Fprintln(os.Stderr, "usage: gitpack write|walk|index <gitdir> <pack> [rev...]")
 		os.Exit(2)
 	}
 	repo, err := gitpack.Open(os.Args[2])
@@ -38,7 +38,7 @@ func main() {
 	}
 	t0 := time.Now()
 	switch os.Args[1] {
-	case "write":
+	case "write", "walk":
 		var tips, haves []object.Hash
 		if len(os.Args) == 4 {
 			tips = allRefs(os.Args[2], repo)
@@ -53,6 +53,14 @@ func main() {
 					tips = append(tips, h)
 				}
 			}
+		}
+		if os.Args[1] == "walk" {
+			// The walk alone (os.Args[3] is ignored): the first half of write.
+			n := 0
+			check(repo.ReachableObjects(tips, haves, func(object.Hash, object.Type, string) error { n++; return nil }))
+			pprof.StopCPUProfile()
+			fmt.Printf("ours walk: %d objects in %.2fs, peak RSS %s\n", n, time.Since(t0).Seconds(), rss.Peak())
+			return
 		}
 		f, err := os.Create(os.Args[3])
 		check(err)
