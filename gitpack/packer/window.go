@@ -34,7 +34,8 @@ func nameHash(path string) uint32 {
 }
 
 type candidate struct {
-	pl   *plan
+	i    int32 // index of the object and its plan
+	typ  object.Type
 	size int64
 	hash uint32
 }
@@ -44,27 +45,26 @@ type candidate struct {
 // of the same type in a sliding window, and the smallest delta under half the object's
 // size wins. Only the choice is kept; the delta is computed again when it is written, so
 // memory stays bounded by the window.
-func findDeltas(src Source, plans []*plan) {
+func findDeltas(src Source, objs []Object, plans []plan) {
 	st, ok := src.(Stater)
 	if !ok {
 		return
 	}
 	var cands []candidate
-	for _, pl := range plans {
-		if pl.p != nil {
+	for i := range plans {
+		if plans[i].how != whole {
 			continue
 		}
-		t, size, err := st.Stat(pl.obj.Hash)
+		t, size, err := st.Stat(objs[i].Hash)
 		if err != nil || size > maxDeltaInput || size < 2*blockSize {
 			continue
 		}
-		pl.obj.Type = t
-		cands = append(cands, candidate{pl: pl, size: size, hash: nameHash(pl.obj.Path)})
+		cands = append(cands, candidate{i: int32(i), typ: t, size: size, hash: nameHash(objs[i].Path)})
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
-		if a.pl.obj.Type != b.pl.obj.Type {
-			return a.pl.obj.Type < b.pl.obj.Type
+		if a.typ != b.typ {
+			return a.typ < b.typ
 		}
 		if a.hash != b.hash {
 			return a.hash < b.hash
@@ -72,23 +72,22 @@ func findDeltas(src Source, plans []*plan) {
 		return a.size > b.size
 	})
 	type slot struct {
-		pl    *plan
+		c     candidate
 		data  []byte
 		idx   *deltaIndex
 		depth int
 	}
 	var win []slot
 	held := 0
-	depth := map[object.Hash]int{}
 	for _, c := range cands {
-		_, data, err := src.Read(c.pl.obj.Hash)
+		_, data, err := src.Read(objs[c.i].Hash)
 		if err != nil {
 			continue
 		}
-		best := len(data)/2 - 20
+		best, depth := len(data)/2-20, 0
 		for k := len(win) - 1; k >= 0; k-- {
 			w := win[k]
-			if w.pl.obj.Type != c.pl.obj.Type || w.depth >= maxDepth || best <= 0 {
+			if w.c.typ != c.typ || w.depth >= maxDepth || best <= 0 {
 				continue
 			}
 			if w.idx == nil {
@@ -97,11 +96,11 @@ func findDeltas(src Source, plans []*plan) {
 			}
 			if d := w.idx.delta(data, best); d != nil && len(d) < best {
 				best = len(d)
-				c.pl.freshBase = w.pl.obj.Hash
-				depth[c.pl.obj.Hash] = w.depth + 1
+				plans[c.i].how, plans[c.i].base = freshDelta, w.c.i
+				depth = w.depth + 1
 			}
 		}
-		win = append(win, slot{pl: c.pl, data: data, depth: depth[c.pl.obj.Hash]})
+		win = append(win, slot{c: c, data: data, depth: depth})
 		held += len(data)
 		for len(win) > window || held > windowBytes && len(win) > 1 {
 			held -= len(win[0].data)

@@ -47,25 +47,33 @@ type Result struct {
 	Deltas  int64 // of which deltas
 }
 
-// plan says how one object is written.
+// plan says how one object is written. There is one per object, indexed like the
+// objects, so it is kept small and holds no ids: a base is the index of another plan.
 type plan struct {
-	obj   Object
-	p     *pack.Pack // non-nil: copy this stored entry
-	entry pack.Entry
-	delta bool // copy the stored delta (its base is in this pack)
-	// freshBase, when set, is the object this one is delta-compressed against afresh.
-	freshBase object.Hash
+	p        *pack.Pack // non-nil: copy this stored entry
+	off, end int64      // the stored entry, header to end
+	data     int64      // where its zlib data starts
+	size     int64      // its inflated size (of the delta, for a delta)
+	at       int64      // where it went in the new pack
+	crc      uint32     // from the stored pack's index
+	base     int32      // the plan this one follows: a stored delta's base, or a fresh one's
+	kind     object.Type
+	how      how
 }
 
-// base is the object pl must follow in the pack, if any.
-func (pl *plan) base() (object.Hash, bool) {
-	switch {
-	case pl.delta:
-		return pl.entry.BaseHash, true
-	case !pl.freshBase.IsZero():
-		return pl.freshBase, true
-	}
-	return object.Hash{}, false
+type how uint8
+
+const (
+	whole      how = iota // inflate and write whole
+	reuse                 // copy the stored whole entry
+	reuseDelta            // copy the stored delta (its base is in this pack)
+	freshDelta            // compute a delta against base
+	duplicate             // listed twice: written once, at its first listing
+)
+
+// entry is the stored entry pl copies, as package pack describes it.
+func (pl *plan) entry() pack.Entry {
+	return pack.Entry{Offset: pl.off, End: pl.end, Data: pl.data, Kind: pl.kind, Size: pl.size, CRC: pl.crc}
 }
 
 // Write writes a self-contained pack of objs to w: entries already stored in a local pack
@@ -76,49 +84,22 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	if opt.Format == 0 {
 		opt.Format = object.SHA1
 	}
-	plans := make(map[object.Hash]*plan, len(objs))
-	for _, o := range objs {
-		plans[o.Hash] = &plan{obj: o}
+	if len(objs) > 1<<31-1 {
+		return Result{}, fmt.Errorf("pack of %d objects", len(objs))
+	}
+	plans := make([]plan, len(objs))
+	ids := newIDIndex(objs)
+	for i := range plans {
+		plans[i].base = -1
+		if ids.find(objs[i].Hash) != int32(i) {
+			plans[i].how = duplicate
+		}
 	}
 	if loc, ok := src.(Locator); ok {
-		type located struct {
-			is  []int
-			pls []*plan
-		}
-		byPack := map[*pack.Pack]*located{}
-		for _, o := range objs {
-			p, i, ok := loc.Locate(o.Hash)
-			if !ok {
-				continue
-			}
-			l := byPack[p]
-			if l == nil {
-				l = &located{}
-				byPack[p] = l
-			}
-			l.is, l.pls = append(l.is, i), append(l.pls, plans[o.Hash])
-		}
-		for p, l := range byPack {
-			entries, err := p.Entries(l.is)
-			if err != nil {
-				continue // an unreadable pack: write its objects whole
-			}
-			for k, e := range entries {
-				switch pl := l.pls[k]; {
-				case e.Kind.IsBase():
-					pl.p, pl.entry = p, e
-				case plans[e.BaseHash] != nil:
-					pl.p, pl.entry, pl.delta = p, e, true
-				}
-			}
-		}
+		planReuse(loc, objs, plans, ids)
 	}
-	all := make([]*plan, 0, len(objs))
-	for _, o := range objs {
-		all = append(all, plans[o.Hash])
-	}
-	findDeltas(src, all)
-	order := orderBasesFirst(objs, plans)
+	findDeltas(src, objs, plans)
+	order := orderBasesFirst(plans)
 
 	sum := opt.Format.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 256<<10)
@@ -129,39 +110,39 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	binary.BigEndian.PutUint32(hdr[8:], uint32(len(order)))
 	ow.Write(hdr[:])
 	zw, _ := zlib.NewWriterLevel(ow, zlib.DefaultCompression)
-	ahead := readReusedAhead(order)
+	ahead := readReusedAhead(plans, order)
 	defer ahead.stop()
-	written := make(map[object.Hash]int64, len(order))
 	var res Result
 	var head []byte
-	for n, pl := range order {
+	for n, i := range order {
+		pl := &plans[i]
 		off := ow.n
 		var err error
-		switch {
-		case pl.delta:
-			head = pack.AppendEntryHeader(head[:0], object.OfsDelta, pl.entry.Size)
-			head = pack.AppendOfsDistance(head, off-written[pl.entry.BaseHash])
+		switch pl.how {
+		case reuseDelta:
+			head = pack.AppendEntryHeader(head[:0], object.OfsDelta, pl.size)
+			head = pack.AppendOfsDistance(head, off-plans[pl.base].at)
 			if _, err = ow.Write(head); err == nil {
 				err = ahead.copy(ow, pl)
 			}
 			res.Reused++
 			res.Deltas++
-		case pl.p != nil:
-			head = pack.AppendEntryHeader(head[:0], pl.entry.Kind, pl.entry.Size)
+		case reuse:
+			head = pack.AppendEntryHeader(head[:0], pl.kind, pl.size)
 			if _, err = ow.Write(head); err == nil {
 				err = ahead.copy(ow, pl)
 			}
 			res.Reused++
-		case !pl.freshBase.IsZero():
-			err = writeFreshDelta(ow, zw, src, pl, off-written[pl.freshBase], &head)
+		case freshDelta:
+			err = writeFreshDelta(ow, zw, src, objs[pl.base].Hash, objs[i].Hash, off-plans[pl.base].at, &head)
 			res.Deltas++
 		default:
-			err = writeWhole(ow, zw, src, pl.obj.Hash, &head)
+			err = writeWhole(ow, zw, src, objs[i].Hash, &head)
 		}
 		if err != nil {
-			return Result{}, fmt.Errorf("pack %s: %w", pl.obj.Hash, err)
+			return Result{}, fmt.Errorf("pack %s: %w", objs[i].Hash, err)
 		}
-		written[pl.obj.Hash] = off
+		pl.at = off
 		if opt.Progress != nil {
 			opt.Progress(int64(n+1), int64(len(order)))
 		}
@@ -176,6 +157,96 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	h, _ := object.FromBytes(trailer)
 	res.Hash, res.Objects, res.Size = h, int64(len(order)), ow.n+int64(len(trailer))
 	return res, nil
+}
+
+// planReuse finds which objects are stored in a local pack and plans to copy them, as
+// deltas when their stored base is in this pack too. Headers are read a pack at a time,
+// in pack order.
+func planReuse(loc Locator, objs []Object, plans []plan, ids *idIndex) {
+	type located struct {
+		is    []int   // index positions in the pack
+		which []int32 // the plans they are for
+	}
+	byPack := map[*pack.Pack]*located{}
+	for i := range objs {
+		if plans[i].how == duplicate {
+			continue
+		}
+		p, k, ok := loc.Locate(objs[i].Hash)
+		if !ok {
+			continue
+		}
+		l := byPack[p]
+		if l == nil {
+			l = &located{}
+			byPack[p] = l
+		}
+		l.is, l.which = append(l.is, k), append(l.which, int32(i))
+	}
+	for p, l := range byPack {
+		entries, err := p.Entries(l.is)
+		if err != nil {
+			continue // an unreadable pack: write its objects whole
+		}
+		for k, e := range entries {
+			pl := &plans[l.which[k]]
+			set := func(h how) {
+				pl.p, pl.off, pl.end, pl.data, pl.size, pl.crc, pl.kind, pl.how = p, e.Offset, e.End, e.Data, e.Size, e.CRC, e.Kind, h
+			}
+			if e.Kind.IsBase() {
+				set(reuse)
+			} else if b := ids.find(e.BaseHash); b >= 0 {
+				set(reuseDelta)
+				pl.base = b
+			}
+		}
+	}
+}
+
+// idIndex finds an object's index in the list being packed: an open-addressing table of
+// indexes, far smaller than a map keyed by ids.
+type idIndex struct {
+	objs  []Object
+	slots []int32 // index+1; 0 is empty
+	mask  uint64
+}
+
+func newIDIndex(objs []Object) *idIndex {
+	n := 1
+	for n < 2*len(objs) {
+		n *= 2
+	}
+	x := &idIndex{objs: objs, slots: make([]int32, n), mask: uint64(n - 1)}
+	for i := range objs {
+		for j := slotOf(objs[i].Hash) & x.mask; ; j = (j + 1) & x.mask {
+			if x.slots[j] == 0 {
+				x.slots[j] = int32(i) + 1
+				break
+			}
+			if objs[x.slots[j]-1].Hash == objs[i].Hash {
+				break // a duplicate: the first listing stays
+			}
+		}
+	}
+	return x
+}
+
+func slotOf(h object.Hash) uint64 { return binary.LittleEndian.Uint64(h.Bytes()) }
+
+// find returns the index of h's first listing, or -1.
+func (x *idIndex) find(h object.Hash) int32 {
+	if h.IsZero() {
+		return -1
+	}
+	for j := slotOf(h) & x.mask; ; j = (j + 1) & x.mask {
+		s := x.slots[j]
+		if s == 0 {
+			return -1
+		}
+		if x.objs[s-1].Hash == h {
+			return s - 1
+		}
+	}
 }
 
 // Opener is implemented by sources that can stream an object, so one larger than memory
@@ -218,13 +289,14 @@ func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *
 	return zw.Close()
 }
 
-// writeFreshDelta computes the chosen delta again and writes it as an OFS_DELTA.
-func writeFreshDelta(ow io.Writer, zw *zlib.Writer, src Source, pl *plan, dist int64, head *[]byte) error {
-	_, base, err := src.Read(pl.freshBase)
+// writeFreshDelta computes the chosen delta of target on base again and writes it as an
+// OFS_DELTA.
+func writeFreshDelta(ow io.Writer, zw *zlib.Writer, src Source, baseID, targetID object.Hash, dist int64, head *[]byte) error {
+	_, base, err := src.Read(baseID)
 	if err != nil {
 		return err
 	}
-	_, target, err := src.Read(pl.obj.Hash)
+	_, target, err := src.Read(targetID)
 	if err != nil {
 		return err
 	}
@@ -242,51 +314,44 @@ func writeFreshDelta(ow io.Writer, zw *zlib.Writer, src Source, pl *plan, dist i
 }
 
 // orderBasesFirst keeps the walk's order (commits, then trees and blobs by path, which
-// is what makes a pack compress and read well) except that a reused delta's base is
-// moved before it. A cycle among stored deltas (a damaged pack) is broken by writing the
+// is what makes a pack compress and read well) except that a delta's base is moved
+// before it. A cycle among stored deltas (a damaged pack) is broken by writing the
 // object whole.
-func orderBasesFirst(objs []Object, plans map[object.Hash]*plan) []*plan {
+func orderBasesFirst(plans []plan) []int32 {
 	const (
 		unseen = iota
 		visiting
 		done
 	)
-	state := make(map[object.Hash]int, len(objs))
-	out := make([]*plan, 0, len(objs))
-	var visit func(pl *plan)
-	visit = func(pl *plan) {
-		h := pl.obj.Hash
-		if state[h] == done {
-			return
+	state := make([]uint8, len(plans))
+	out := make([]int32, 0, len(plans))
+	var chain []int32
+	for i := range plans {
+		if state[i] == done || plans[i].how == duplicate {
+			continue
 		}
-		state[h] = visiting
-		// Walk down the chain of stored deltas iteratively, so deep chains cannot
-		// exhaust the stack.
-		chain := []*plan{pl}
-		for cur := pl; ; {
-			bh, ok := cur.base()
-			if !ok {
+		// Walk down the chain of deltas iteratively, so deep chains cannot exhaust the
+		// stack.
+		state[i] = visiting
+		chain = append(chain[:0], int32(i))
+		for cur := int32(i); plans[cur].base >= 0; {
+			b := plans[cur].base
+			if state[b] == done {
 				break
 			}
-			base := plans[bh]
-			if state[base.obj.Hash] == done {
+			if state[b] == visiting {
+				pl := &plans[cur]
+				pl.how, pl.p, pl.base = whole, nil, -1 // cycle: write it whole
 				break
 			}
-			if state[base.obj.Hash] == visiting {
-				cur.delta, cur.p, cur.freshBase = false, nil, object.Hash{} // cycle: write it whole
-				break
-			}
-			state[base.obj.Hash] = visiting
-			chain = append(chain, base)
-			cur = base
+			state[b] = visiting
+			chain = append(chain, b)
+			cur = b
 		}
-		for i := len(chain) - 1; i >= 0; i-- {
-			state[chain[i].obj.Hash] = done
-			out = append(out, chain[i])
+		for k := len(chain) - 1; k >= 0; k-- {
+			state[chain[k]] = done
+			out = append(out, chain[k])
 		}
-	}
-	for _, o := range objs {
-		visit(plans[o.Hash])
 	}
 	return out
 }
@@ -319,16 +384,17 @@ type aheadEntry struct {
 	err  error
 }
 
-func readReusedAhead(order []*plan) *reusedAhead {
+func readReusedAhead(plans []plan, order []int32) *reusedAhead {
 	a := &reusedAhead{ch: make(chan aheadEntry, 1024), done: make(chan struct{})}
 	go func() {
 		defer close(a.ch)
-		for _, pl := range order {
-			if pl.p == nil {
+		for _, i := range order {
+			pl := &plans[i]
+			if pl.how != reuse && pl.how != reuseDelta {
 				continue
 			}
 			var e aheadEntry
-			if pl.entry.End-pl.entry.Offset <= pack.MaxSmallEntry {
+			if pl.end-pl.off <= pack.MaxSmallEntry {
 				for a.inflight.Load() > aheadBudget {
 					select {
 					case <-a.done:
@@ -336,7 +402,7 @@ func readReusedAhead(order []*plan) *reusedAhead {
 					case <-time.After(100 * time.Microsecond):
 					}
 				}
-				e.data, e.err = pl.p.EntryData(pl.entry)
+				e.data, e.err = pl.p.EntryData(pl.entry())
 				a.inflight.Add(int64(len(e.data)))
 			}
 			select {
@@ -353,13 +419,13 @@ func readReusedAhead(order []*plan) *reusedAhead {
 func (a *reusedAhead) copy(w io.Writer, pl *plan) error {
 	e, ok := <-a.ch
 	if !ok {
-		return fmt.Errorf("reused entries ran out before %s", pl.obj.Hash)
+		return fmt.Errorf("reused entries ran out before the entry at %d", pl.off)
 	}
 	if e.err != nil {
 		return e.err
 	}
 	if e.data == nil {
-		return pl.p.CopyData(w, pl.entry)
+		return pl.p.CopyData(w, pl.entry())
 	}
 	a.inflight.Add(-int64(len(e.data)))
 	_, err := w.Write(e.data)
