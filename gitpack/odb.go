@@ -266,20 +266,30 @@ func ParseTree(data []byte, f object.Format) ([]TreeEntry, error) {
 	var out []TreeEntry
 	hs := f.Size()
 	for len(data) > 0 {
-		sp := bytes.IndexByte(data, ' ')
-		nul := bytes.IndexByte(data, 0)
-		if sp <= 0 || nul < sp || nul+1+hs > len(data) {
-			return nil, errors.New("bad tree entry")
-		}
-		mode, err := strconv.ParseUint(string(data[:sp]), 8, 32)
+		mode, name, raw, rest, err := nextTreeEntry(data, hs)
 		if err != nil {
-			return nil, fmt.Errorf("bad tree mode %q", data[:sp])
+			return nil, err
 		}
-		h, _ := object.FromBytes(data[nul+1 : nul+1+hs])
-		out = append(out, TreeEntry{Mode: uint32(mode), Name: string(data[sp+1 : nul]), Hash: h})
-		data = data[nul+1+hs:]
+		h, _ := object.FromBytes(raw)
+		out = append(out, TreeEntry{Mode: mode, Name: string(name), Hash: h})
+		data = rest
 	}
 	return out, nil
+}
+
+// nextTreeEntry decodes the tree entry at the start of data (ids of hs bytes) without
+// allocating: its mode, name and raw id, and what follows it.
+func nextTreeEntry(data []byte, hs int) (mode uint32, name, raw, rest []byte, err error) {
+	sp := bytes.IndexByte(data, ' ')
+	nul := bytes.IndexByte(data, 0)
+	if sp <= 0 || nul < sp || nul+1+hs > len(data) {
+		return 0, nil, nil, nil, errors.New("bad tree entry")
+	}
+	mode, ok := parseMode(data[:sp])
+	if !ok {
+		return 0, nil, nil, nil, fmt.Errorf("bad tree mode %q", data[:sp])
+	}
+	return mode, data[sp+1 : nul], data[nul+1 : nul+1+hs], data[nul+1+hs:], nil
 }
 
 // Locate finds the stored entry of h in one of the repository's packs (for reuse by the

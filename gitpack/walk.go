@@ -1,7 +1,6 @@
 package gitpack
 
 import (
-	"bytes"
 	"container/heap"
 	"fmt"
 	"runtime"
@@ -408,18 +407,11 @@ func (w *walker) visitRead(start object.Hash, path string, slot *treeSlot, fn Wa
 		case object.Tree:
 			w.kids = w.kids[:0]
 			for len(data) > 0 {
-				sp := bytes.IndexByte(data, ' ')
-				nul := bytes.IndexByte(data, 0)
-				if sp <= 0 || nul < sp || nul+1+hs > len(data) {
-					return fmt.Errorf("walk %s: bad tree entry", p.h)
+				mode, name, raw, rest, err := nextTreeEntry(data, hs)
+				if err != nil {
+					return fmt.Errorf("walk %s: %w", p.h, err)
 				}
-				mode, ok := parseMode(data[:sp])
-				if !ok {
-					return fmt.Errorf("walk %s: bad tree mode %q", p.h, data[:sp])
-				}
-				raw := data[nul+1 : nul+1+hs]
-				name := data[sp+1 : nul]
-				data = data[nul+1+hs:]
+				data = rest
 				if mode&0o170000 == 0o160000 || !w.seen.AddRaw(raw) {
 					continue // a gitlink lives in the submodule's repository
 				}
