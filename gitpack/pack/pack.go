@@ -309,6 +309,11 @@ func (p *Pack) ReadAt(off int64, resolve ResolveFunc) (object.Type, []byte, erro
 			p.cacheBase(chainOffs[k], t, data)
 		}
 	}
+	if t == object.Tree {
+		// A walk reads each tree's versions newest first, and the newer version is
+		// usually the older one's delta base: kept, the next read is one delta away.
+		p.cacheBase(off, t, data)
+	}
 	return t, data, nil
 }
 
