@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"git-remote-object-store/gitpack/inflate"
 	"io"
 	"os"
 	"path/filepath"
@@ -397,12 +398,14 @@ func (ix *indexer) readData(i int, c *bufCache) ([]byte, error) {
 	if z <= 0 || size > 1032*z+64 { // deflate cannot expand beyond about 1032:1
 		return nil, bad("entry at %d: %d bytes of zlib data cannot inflate to %d", off, z, size)
 	}
-	var src io.Reader
+	buf := c.get(int(size))
 	if small {
-		src = bytes.NewReader(raw[e.hdrLen:])
-	} else {
-		src = bufio.NewReaderSize(io.NewSectionReader(ix.f, off+int64(e.hdrLen), z), 64<<10)
+		if _, err := inflate.Zlib(buf, raw[e.hdrLen:]); err != nil {
+			return nil, bad("entry at %d: %v", off, err)
+		}
+		return buf, nil
 	}
+	src := bufio.NewReaderSize(io.NewSectionReader(ix.f, off+int64(e.hdrLen), z), 64<<10)
 	zr, _ := zreaders.Get().(io.ReadCloser)
 	if zr == nil {
 		zr, err = zlib.NewReader(src)
@@ -413,7 +416,6 @@ func (ix *indexer) readData(i int, c *bufCache) ([]byte, error) {
 		return nil, bad("zlib: %v", err)
 	}
 	defer zreaders.Put(zr)
-	buf := c.get(int(size))
 	if _, err := io.ReadFull(zr, buf); err != nil {
 		return nil, bad("inflate: %v", err)
 	}

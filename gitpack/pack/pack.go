@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"git-remote-object-store/gitpack/inflate"
 	"io"
 	"os"
 	"sync"
@@ -220,22 +221,9 @@ func (p *Pack) inflateEntry(e entry, raw []byte) ([]byte, error) {
 	if e.size > 1032*int64(len(raw))+64 { // deflate cannot expand beyond about 1032:1
 		return nil, fmt.Errorf("%w: %d bytes of zlib data cannot inflate to %d", ErrCorrupt, len(raw), e.size)
 	}
-	in := inflaters.Get().(*inflater)
-	defer inflaters.Put(in)
-	src := bytes.NewReader(raw) // an io.ByteReader: flate reads it without another buffer
-	var err error
-	if in.zr == nil {
-		in.zr, err = zlib.NewReader(src)
-	} else {
-		err = in.zr.(zlib.Resetter).Reset(src, nil)
-	}
-	if err != nil {
-		in.zr = nil
-		return nil, fmt.Errorf("%w: zlib: %v", ErrCorrupt, err)
-	}
 	buf := make([]byte, e.size)
-	if _, err := io.ReadFull(in.zr, buf); err != nil {
-		return nil, fmt.Errorf("%w: inflate: %v", ErrCorrupt, err)
+	if _, err := inflate.Zlib(buf, raw); err != nil {
+		return nil, fmt.Errorf("%w: entry at %d: %v", ErrCorrupt, e.data, err)
 	}
 	return buf, nil
 }

@@ -1,0 +1,459 @@
+// Package inflate decompresses zlib streams held in memory, for the many small objects
+// of a pack: a walk of a large history inflates hundreds of thousands of them, and
+// compress/flate, built for streams, spends much of that time reading its input a byte
+// at a time through an interface and building lookup tables. Here the input is a byte
+// slice read 64 bits at a time, the output goes straight into a buffer of the size the
+// caller expects, and the Adler-32 trailer is checked.
+package inflate
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/adler32"
+)
+
+// ErrCorrupt is returned for anything that is not a well-formed zlib stream inflating to
+// exactly the expected size.
+var ErrCorrupt = errors.New("inflate: corrupt zlib stream")
+
+// Zlib inflates the zlib stream at the start of src into dst, which must be exactly the
+// size the stream inflates to, and returns how many bytes of src the stream took.
+func Zlib(dst, src []byte) (int, error) {
+	if len(src) < 6 {
+		return 0, ErrCorrupt
+	}
+	cmf, flg := src[0], src[1]
+	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint(cmf)<<8|uint(flg))%31 != 0 || flg&0x20 != 0 {
+		return 0, ErrCorrupt
+	}
+	d := decoder{src: src, pos: 2, dst: dst}
+	if err := d.run(); err != nil {
+		return 0, err
+	}
+	if d.out != len(dst) {
+		return 0, ErrCorrupt
+	}
+	// Give back the whole bytes still in the bit buffer, then read the trailer.
+	pos := d.pos - int(d.nb/8)
+	if pos+4 > len(src) || binary.BigEndian.Uint32(src[pos:]) != adler32.Checksum(dst) {
+		return 0, ErrCorrupt
+	}
+	return pos + 4, nil
+}
+
+type decoder struct {
+	src  []byte
+	pos  int
+	bits uint64
+	nb   uint
+	dst  []byte
+	out  int
+
+	lit, dist   *huffman // the current block's codes
+	dlit, ddist huffman  // storage for a dynamic block's
+}
+
+// refill tops the bit buffer up to at least 56 bits, or as many as the input has left.
+func (d *decoder) refill() {
+	if d.pos+8 <= len(d.src) {
+		d.bits |= binary.LittleEndian.Uint64(d.src[d.pos:]) << d.nb
+		n := (63 - d.nb) >> 3
+		d.pos += int(n)
+		d.nb |= 56
+		return
+	}
+	for d.nb <= 56 && d.pos < len(d.src) {
+		d.bits |= uint64(d.src[d.pos]) << d.nb
+		d.pos++
+		d.nb += 8
+	}
+}
+
+// take returns the next n (<= 32) bits.
+func (d *decoder) take(n uint) (uint32, error) {
+	if d.nb < n {
+		d.refill()
+		if d.nb < n {
+			return 0, ErrCorrupt
+		}
+	}
+	v := uint32(d.bits & (1<<n - 1))
+	d.bits >>= n
+	d.nb -= n
+	return v, nil
+}
+
+func (d *decoder) run() error {
+	for {
+		hdr, err := d.take(3)
+		if err != nil {
+			return err
+		}
+		switch hdr >> 1 {
+		case 0:
+			err = d.stored()
+		case 1:
+			d.lit, d.dist = &fixedLit, &fixedDist
+			err = d.codes()
+		case 2:
+			if err = d.dynamic(); err == nil {
+				err = d.codes()
+			}
+		default:
+			err = ErrCorrupt
+		}
+		if err != nil {
+			return err
+		}
+		if hdr&1 != 0 {
+			return nil
+		}
+	}
+}
+
+func (d *decoder) stored() error {
+	// Drop to a byte boundary; the length words follow.
+	d.bits >>= d.nb % 8
+	d.nb -= d.nb % 8
+	n, err := d.take(16)
+	if err != nil {
+		return err
+	}
+	nn, err := d.take(16)
+	if err != nil || n != ^nn&0xffff {
+		return ErrCorrupt
+	}
+	// Whatever whole bytes the bit buffer holds come first.
+	for ; n > 0 && d.nb >= 8; n-- {
+		if d.out >= len(d.dst) {
+			return ErrCorrupt
+		}
+		d.dst[d.out] = byte(d.bits)
+		d.out++
+		d.bits >>= 8
+		d.nb -= 8
+	}
+	if d.nb == 0 {
+		// The buffer may hold bits of the bytes about to be copied: they are consumed
+		// here, not through it.
+		d.bits = 0
+	}
+	if int(n) > len(d.src)-d.pos || int(n) > len(d.dst)-d.out {
+		return ErrCorrupt
+	}
+	d.out += copy(d.dst[d.out:], d.src[d.pos:d.pos+int(n)])
+	d.pos += int(n)
+	return nil
+}
+
+// Order of the code length code lengths in a dynamic block header.
+var clOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+
+func (d *decoder) dynamic() error {
+	h, err := d.take(14)
+	if err != nil {
+		return err
+	}
+	nlit, ndist, nclen := int(h&31)+257, int(h>>5&31)+1, int(h>>10)+4
+	if nlit > 286 || ndist > 30 {
+		return ErrCorrupt
+	}
+	var cl [19]uint8
+	for i := range nclen {
+		v, err := d.take(3)
+		if err != nil {
+			return err
+		}
+		cl[clOrder[i]] = uint8(v)
+	}
+	var clh huffman
+	if !clh.build(cl[:]) {
+		return ErrCorrupt
+	}
+	var lens [286 + 30]uint8
+	for i := 0; i < nlit+ndist; {
+		sym, err := d.decode(&clh)
+		if err != nil {
+			return err
+		}
+		var rep uint32
+		var val uint8
+		switch {
+		case sym < 16:
+			lens[i] = uint8(sym)
+			i++
+			continue
+		case sym == 16:
+			if i == 0 {
+				return ErrCorrupt
+			}
+			val = lens[i-1]
+			rep, err = d.take(2)
+			rep += 3
+		case sym == 17:
+			rep, err = d.take(3)
+			rep += 3
+		default:
+			rep, err = d.take(7)
+			rep += 11
+		}
+		if err != nil {
+			return err
+		}
+		if i+int(rep) > nlit+ndist {
+			return ErrCorrupt
+		}
+		for ; rep > 0; rep-- {
+			lens[i] = val
+			i++
+		}
+	}
+	if lens[256] == 0 { // no end-of-block code
+		return ErrCorrupt
+	}
+	if !d.dlit.build(lens[:nlit]) || !d.ddist.build(lens[nlit:nlit+ndist]) {
+		return ErrCorrupt
+	}
+	d.lit, d.dist = &d.dlit, &d.ddist
+	return nil
+}
+
+var (
+	lenBase  = [29]uint16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lenExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase = [30]uint32{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtr = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+)
+
+// codes inflates the compressed data of one block. The decoder's state is kept in
+// locals through the loop, and the bit buffer is topped up once per symbol: a length
+// and distance pair takes at most 48 bits.
+func (d *decoder) codes() error {
+	dst, out := d.dst, d.out
+	src, pos := d.src, d.pos
+	bits, nb := d.bits, d.nb
+	lit, dist := d.lit, d.dist
+	save := func() { d.out, d.pos, d.bits, d.nb = out, pos, bits, nb }
+	load := func() { out, pos, bits, nb = d.out, d.pos, d.bits, d.nb }
+	for {
+		if nb < 48 {
+			if pos+8 <= len(src) {
+				bits |= binary.LittleEndian.Uint64(src[pos:]) << nb
+				pos += int((63 - nb) >> 3)
+				nb |= 56
+			} else {
+				save()
+				d.refill()
+				load()
+			}
+		}
+		var sym int
+		if e := lit.fast[bits&(1<<fastBits-1)]; e != 0 {
+			l := uint(e & 15)
+			if l > nb {
+				return ErrCorrupt
+			}
+			bits >>= l
+			nb -= l
+			sym = int(e >> 4)
+		} else {
+			save()
+			v, err := d.decode(lit)
+			if err != nil {
+				return err
+			}
+			load()
+			sym = v
+		}
+		if sym < 256 {
+			if out >= len(dst) {
+				return ErrCorrupt
+			}
+			dst[out] = byte(sym)
+			out++
+			continue
+		}
+		if sym == 256 {
+			save()
+			return nil
+		}
+		sym -= 257
+		if sym >= 29 {
+			return ErrCorrupt
+		}
+		x := uint(lenExtra[sym])
+		if x > nb {
+			return ErrCorrupt
+		}
+		n := int(lenBase[sym]) + int(bits&(1<<x-1))
+		bits >>= x
+		nb -= x
+		var ds int
+		if e := dist.fast[bits&(1<<fastBits-1)]; e != 0 {
+			l := uint(e & 15)
+			if l > nb {
+				return ErrCorrupt
+			}
+			bits >>= l
+			nb -= l
+			ds = int(e >> 4)
+		} else {
+			save()
+			v, err := d.decode(dist)
+			if err != nil {
+				return err
+			}
+			load()
+			ds = v
+		}
+		if ds >= 30 {
+			return ErrCorrupt
+		}
+		x = uint(distExtr[ds])
+		if x > nb {
+			return ErrCorrupt
+		}
+		back := int(distBase[ds]) + int(bits&(1<<x-1))
+		bits >>= x
+		nb -= x
+		if back > out || n > len(dst)-out {
+			return ErrCorrupt
+		}
+		from := out - back
+		if back >= n {
+			copy(dst[out:out+n], dst[from:from+n])
+		} else {
+			// Overlapping: the copy repeats the last back bytes.
+			for k := range n {
+				dst[out+k] = dst[from+k]
+			}
+		}
+		out += n
+	}
+}
+
+// huffman decodes one code: a direct table for codes up to fastBits long, and the
+// canonical code (counts and sorted symbols) for the rare longer ones.
+const fastBits = 9
+
+type huffman struct {
+	fast    [1 << fastBits]uint16 // symbol<<4 | length; 0: longer than fastBits, or unused
+	counts  [16]uint16
+	symbols [288]uint16
+	maxLen  uint
+}
+
+// build makes the decoder for the code lengths given by symbol; false if the lengths do
+// not form a prefix code (over-subscribed). An incomplete or empty code is allowed, as
+// deflate allows it (a block of literals only has no distance codes); decoding one of
+// its unused codes is an error.
+func (h *huffman) build(lens []uint8) bool {
+	h.counts = [16]uint16{}
+	h.maxLen = 0
+	for _, l := range lens {
+		h.counts[l]++
+		h.maxLen = max(h.maxLen, uint(l))
+	}
+	h.counts[0] = 0
+	left := 1
+	for l := 1; l < 16; l++ {
+		left <<= 1
+		left -= int(h.counts[l])
+		if left < 0 {
+			return false
+		}
+	}
+	var offs [16]uint16
+	for l := 1; l < 15; l++ {
+		offs[l+1] = offs[l] + h.counts[l]
+	}
+	for s, l := range lens {
+		if l != 0 {
+			h.symbols[offs[l]] = uint16(s)
+			offs[l]++
+		}
+	}
+	h.fast = [1 << fastBits]uint16{}
+	code, idx := 0, 0
+	for l := 1; l <= fastBits; l++ {
+		for range h.counts[l] {
+			s := h.symbols[idx]
+			idx++
+			rev := reverse(code, l)
+			for i := rev; i < 1<<fastBits; i += 1 << l {
+				h.fast[i] = s<<4 | uint16(l)
+			}
+			code++
+		}
+		code <<= 1
+	}
+	return true
+}
+
+func reverse(code, n int) int {
+	r := 0
+	for range n {
+		r = r<<1 | code&1
+		code >>= 1
+	}
+	return r
+}
+
+func (d *decoder) decode(h *huffman) (int, error) {
+	if d.nb < 15 {
+		d.refill()
+	}
+	if e := h.fast[d.bits&(1<<fastBits-1)]; e != 0 {
+		l := uint(e & 15)
+		if l > d.nb {
+			return 0, ErrCorrupt
+		}
+		d.bits >>= l
+		d.nb -= l
+		return int(e >> 4), nil
+	}
+	// A long code: walk the canonical code a bit at a time.
+	code, first, index := 0, 0, 0
+	bits, nb := d.bits, d.nb
+	for l := uint(1); l <= h.maxLen; l++ {
+		if nb == 0 {
+			return 0, ErrCorrupt
+		}
+		code |= int(bits & 1)
+		bits >>= 1
+		nb--
+		count := int(h.counts[l])
+		if code-first < count {
+			d.bits, d.nb = bits, nb
+			return int(h.symbols[index+code-first]), nil
+		}
+		index += count
+		first = (first + count) << 1
+		code <<= 1
+	}
+	return 0, ErrCorrupt
+}
+
+// The codes of fixed-Huffman blocks.
+var fixedLit, fixedDist = func() (lh, dh huffman) {
+	var lit [288]uint8
+	var dist [30]uint8
+	for i := range lit {
+		switch {
+		case i < 144:
+			lit[i] = 8
+		case i < 256:
+			lit[i] = 9
+		case i < 280:
+			lit[i] = 7
+		default:
+			lit[i] = 8
+		}
+	}
+	for i := range dist {
+		dist[i] = 5
+	}
+	lh.build(lit[:])
+	dh.build(dist[:])
+	return
+}()

@@ -1,0 +1,140 @@
+package inflate
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"testing"
+)
+
+func deflate(t testing.TB, data []byte, level int) []byte {
+	var b bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&b, level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(data)
+	zw.Close()
+	return b.Bytes()
+}
+
+// samples covers every block type: stored (level 0, and incompressible data), fixed
+// (short inputs), dynamic (longer text), long back-references and overlapping ones.
+func samples() [][]byte {
+	rng := rand.New(rand.NewSource(1))
+	random := make([]byte, 70000)
+	rng.Read(random)
+	var text bytes.Buffer
+	for i := range 3000 {
+		fmt.Fprintf(&text, "100644 file%d.go\x00%x\n", i%97, i*7919)
+	}
+	return [][]byte{
+		{},
+		[]byte("a"),
+		[]byte("hello, hello, hello, hello"),
+		bytes.Repeat([]byte{'x'}, 100000),
+		random,
+		text.Bytes(),
+		append(random[:5000:5000], text.Bytes()...),
+	}
+}
+
+func TestZlibMatchesCompressZlib(t *testing.T) {
+	for i, data := range samples() {
+		for _, level := range []int{0, 1, 6, 9, zlib.HuffmanOnly} {
+			z := deflate(t, data, level)
+			trailing := append(bytes.Clone(z), "next entry"...)
+			out := make([]byte, len(data))
+			n, err := Zlib(out, trailing)
+			if err != nil {
+				t.Fatalf("sample %d level %d: %v", i, level, err)
+			}
+			if n != len(z) || !bytes.Equal(out, data) {
+				t.Fatalf("sample %d level %d: consumed %d of %d, equal %v", i, level, n, len(z), bytes.Equal(out, data))
+			}
+		}
+	}
+}
+
+func TestZlibRejects(t *testing.T) {
+	data := samples()[5]
+	z := deflate(t, data, 6)
+	cases := map[string]struct {
+		src  []byte
+		size int
+	}{
+		"truncated":     {z[:len(z)/2], len(data)},
+		"no trailer":    {z[:len(z)-4], len(data)},
+		"bad checksum":  {append(bytes.Clone(z[:len(z)-1]), z[len(z)-1]^1), len(data)},
+		"flipped bit":   {func() []byte { b := bytes.Clone(z); b[len(b)/2] ^= 4; return b }(), len(data)},
+		"too small dst": {z, len(data) - 1},
+		"too large dst": {z, len(data) + 1},
+		"bad header":    {append([]byte{0x78, 0x00}, z[2:]...), len(data)},
+		"empty":         {nil, 0},
+	}
+	for name, c := range cases {
+		if _, err := Zlib(make([]byte, c.size), c.src); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: err %v", name, err)
+		}
+	}
+}
+
+// FuzzZlib checks Zlib against compress/zlib on streams both accept, and that it never
+// accepts what compress/zlib rejects.
+func FuzzZlib(f *testing.F) {
+	for _, data := range samples() {
+		f.Add(deflate(f, data, 6))
+		f.Add(deflate(f, data[:min(len(data), 300)], 1))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		zr, err := zlib.NewReader(bytes.NewReader(src))
+		var want []byte
+		if err == nil {
+			want, err = io.ReadAll(io.LimitReader(zr, 1<<20+1))
+		}
+		if len(want) > 1<<20 {
+			return // larger than this test inflates
+		}
+		size := len(want)
+		if err != nil {
+			size = len(src) * 4
+		}
+		out := make([]byte, size)
+		_, gerr := Zlib(out, src)
+		if err != nil {
+			if gerr == nil {
+				t.Fatalf("accepted a stream compress/zlib rejects (%v)", err)
+			}
+			return
+		}
+		if gerr != nil {
+			t.Fatalf("rejected a stream compress/zlib accepts: %v", gerr)
+		}
+		if !bytes.Equal(out, want) {
+			t.Fatal("inflated differently from compress/zlib")
+		}
+	})
+}
+
+func BenchmarkZlib(b *testing.B) {
+	data := samples()[5][:20000]
+	z := deflate(b, data, 6)
+	out := make([]byte, len(data))
+	b.SetBytes(int64(len(data)))
+	b.Run("inflate", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Zlib(out, z); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("compress-zlib", func(b *testing.B) {
+		for b.Loop() {
+			zr, _ := zlib.NewReader(bytes.NewReader(z))
+			io.ReadFull(zr, out)
+		}
+	})
+}
