@@ -36,6 +36,8 @@ type Pack struct {
 
 	mu         sync.Mutex
 	cache      *baseCache
+	chunks     chunks
+	offsOnce   sync.Once
 	sortedOffs []int64 // entry offsets in pack order (lazy)
 	offPos     []int   // index position of each
 }
@@ -183,8 +185,12 @@ func (p *Pack) loadEntry(off int64) (entry, []byte, error) {
 		return e, nil, err
 	}
 	buf := make([]byte, end-off)
-	if _, err := p.f.ReadAt(buf, off); err != nil && !(errors.Is(err, io.EOF) && off+int64(len(buf)) <= p.size) {
+	if ok, err := p.chunks.readAt(p.f, p.size, buf, off); err != nil {
 		return entry{}, nil, fmt.Errorf("read entry at %d: %w", off, err)
+	} else if !ok {
+		if _, err := p.f.ReadAt(buf, off); err != nil && !(errors.Is(err, io.EOF) && off+int64(len(buf)) <= p.size) {
+			return entry{}, nil, fmt.Errorf("read entry at %d: %w", off, err)
+		}
 	}
 	br := bytes.NewReader(buf)
 	t, size, n, err := ReadEntryHeader(br)

@@ -114,9 +114,7 @@ func (p *Pack) Entries(is []int) ([]Entry, error) {
 
 // offsets is the pack's entry offsets in pack order, with the index position of each.
 func (p *Pack) offsets() ([]int64, []int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.sortedOffs == nil {
+	p.offsOnce.Do(func() {
 		n := p.Idx.Count()
 		pos := make([]int, n)
 		for i := range pos {
@@ -128,7 +126,7 @@ func (p *Pack) offsets() ([]int64, []int) {
 			offs[k] = p.Idx.Offset(i)
 		}
 		p.sortedOffs, p.offPos = offs, pos
-	}
+	})
 	return p.sortedOffs, p.offPos
 }
 
