@@ -161,8 +161,12 @@ func (p *Pack) EntryData(e Entry) ([]byte, error) {
 		return nil, fmt.Errorf("%w: entry at %d is not a small entry", ErrCorrupt, e.Offset)
 	}
 	buf := make([]byte, n)
-	if _, err := p.f.ReadAt(buf, e.Offset); err != nil {
+	if ok, err := p.chunks.readAt(p.f, p.size, buf, e.Offset); err != nil {
 		return nil, err
+	} else if !ok {
+		if _, err := p.f.ReadAt(buf, e.Offset); err != nil {
+			return nil, err
+		}
 	}
 	if crc32.ChecksumIEEE(buf) != e.CRC {
 		return nil, fmt.Errorf("%w: CRC mismatch for the entry at %d", ErrCorrupt, e.Offset)
