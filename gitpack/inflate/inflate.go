@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/adler32"
+	"sync"
 )
 
 // ErrCorrupt is returned for anything that is not a well-formed zlib stream inflating to
@@ -26,7 +27,11 @@ func Zlib(dst, src []byte) (int, error) {
 	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint(cmf)<<8|uint(flg))%31 != 0 || flg&0x20 != 0 {
 		return 0, ErrCorrupt
 	}
-	d := decoder{src: src, pos: 2, dst: dst}
+	// Decoders hold two code tables (3 KiB): recycled, not made per object.
+	d := decoders.Get().(*decoder)
+	defer decoders.Put(d)
+	d.src, d.pos, d.bits, d.nb, d.dst, d.out = src, 2, 0, 0, dst, 0
+	defer func() { d.src, d.dst = nil, nil }()
 	if err := d.run(); err != nil {
 		return 0, err
 	}
@@ -40,6 +45,8 @@ func Zlib(dst, src []byte) (int, error) {
 	}
 	return pos + 4, nil
 }
+
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
 
 type decoder struct {
 	src  []byte
