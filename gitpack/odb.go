@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
@@ -114,27 +115,64 @@ func looseHeader(br *bufio.Reader) (object.Type, int64, error) {
 	return t, size, nil
 }
 
-func openLoose(path string) (*os.File, io.ReadCloser, *bufio.Reader, error) {
+// looseReader reads one loose object: the file, inflated, buffered. They are recycled,
+// as a zlib reader and its buffers are far larger than most loose objects.
+type looseReader struct {
+	f   *os.File
+	fbr *bufio.Reader
+	zr  io.ReadCloser
+	br  *bufio.Reader
+}
+
+var looseReaders sync.Pool
+
+func openLoose(path string) (*looseReader, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	zr, err := zlib.NewReader(bufio.NewReader(f))
+	lr, _ := looseReaders.Get().(*looseReader)
+	if lr == nil {
+		lr = &looseReader{fbr: bufio.NewReader(f)}
+	} else {
+		lr.fbr.Reset(f)
+	}
+	lr.f = f
+	if lr.zr == nil {
+		lr.zr, err = zlib.NewReader(lr.fbr)
+	} else {
+		err = lr.zr.(zlib.Resetter).Reset(lr.fbr, nil)
+	}
 	if err != nil {
 		f.Close()
-		return nil, nil, nil, fmt.Errorf("loose object %s: %w", path, err)
+		lr.zr = nil
+		return nil, fmt.Errorf("loose object %s: %w", path, err)
 	}
-	return f, zr, bufio.NewReader(zr), nil
+	if lr.br == nil {
+		lr.br = bufio.NewReader(lr.zr)
+	} else {
+		lr.br.Reset(lr.zr)
+	}
+	return lr, nil
+}
+
+// Close closes the file and recycles the reader; it must not be used afterwards.
+func (lr *looseReader) Close() error {
+	err := lr.f.Close()
+	lr.f = nil
+	lr.fbr.Reset(nil)
+	lr.br.Reset(nil)
+	looseReaders.Put(lr)
+	return err
 }
 
 func statLoose(path string) (object.Type, int64, error) {
-	f, zr, br, err := openLoose(path)
+	lr, err := openLoose(path)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer f.Close()
-	defer zr.Close()
-	t, size, err := looseHeader(br)
+	defer lr.Close()
+	t, size, err := looseHeader(lr.br)
 	if err != nil {
 		return 0, 0, fmt.Errorf("loose object %s: %w", path, err)
 	}
@@ -142,12 +180,12 @@ func statLoose(path string) (object.Type, int64, error) {
 }
 
 func readLoose(path string, f object.Format, want object.Hash) (object.Type, []byte, error) {
-	file, zr, br, err := openLoose(path)
+	lr, err := openLoose(path)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer file.Close()
-	defer zr.Close()
+	defer lr.Close()
+	br := lr.br
 	t, size, err := looseHeader(br)
 	if err != nil {
 		return 0, nil, fmt.Errorf("loose object %s: %w", path, err)
@@ -170,7 +208,8 @@ func readLoose(path string, f object.Format, want object.Hash) (object.Type, []b
 func (r *Repo) allPacks(rescan bool) []*pack.Pack {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if rescan || len(r.packs) == 0 {
+	if rescan || !r.scanned {
+		r.scanned = true
 		for _, d := range r.objDirs {
 			names, _ := filepath.Glob(filepath.Join(d, "pack", "pack-*.idx"))
 			for _, idx := range names {
@@ -183,14 +222,12 @@ func (r *Repo) allPacks(rescan bool) []*pack.Pack {
 					continue // a pack being written, or damaged: git would skip it too
 				}
 				r.packs[pp] = p
+				r.packList = append(r.packList, p)
 			}
 		}
 	}
-	out := make([]*pack.Pack, 0, len(r.packs))
-	for _, p := range r.packs {
-		out = append(out, p)
-	}
-	return out
+	// Packs are only ever added, so callers may keep the slice they get.
+	return r.packList[:len(r.packList):len(r.packList)]
 }
 
 // eachHeader calls fn for each "key value" line of a commit or tag header (up to the

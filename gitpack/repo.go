@@ -29,6 +29,8 @@ type Repo struct {
 
 	mu          sync.Mutex
 	packs       map[string]*pack.Pack // by .pack path
+	packList    []*pack.Pack          // the same, as allPacks returns them
+	scanned     bool                  // the pack directories have been listed
 	packed      map[string]object.Hash
 	packedStamp string
 }
@@ -155,5 +157,6 @@ func (r *Repo) Close() error {
 		p.Close()
 		delete(r.packs, k)
 	}
+	r.packList, r.scanned = nil, false
 	return nil
 }

@@ -56,17 +56,25 @@ func (r *Repo) Open(h object.Hash) (object.Type, int64, io.ReadCloser, error) {
 }
 
 func openLooseStream(path string) (object.Type, int64, io.ReadCloser, error) {
-	f, zr, br, err := openLoose(path)
+	lr, err := openLoose(path)
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	t, size, err := looseHeader(br)
+	t, size, err := looseHeader(lr.br)
 	if err != nil {
-		zr.Close()
-		f.Close()
+		lr.Close()
 		return 0, 0, nil, fmt.Errorf("loose object %s: %w", path, err)
 	}
-	return t, size, readCloser{io.LimitReader(br, size+1), func() error { zr.Close(); return f.Close() }}, nil
+	// Closing twice must not recycle the reader twice.
+	closed := false
+	closeOnce := func() error {
+		if closed {
+			return nil
+		}
+		closed = true
+		return lr.Close()
+	}
+	return t, size, readCloser{io.LimitReader(lr.br, size+1), closeOnce}, nil
 }
 
 type readCloser struct {

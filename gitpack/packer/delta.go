@@ -32,18 +32,50 @@ func blockHash(b []byte) uint32 {
 	return h
 }
 
-// deltaIndex maps a block hash to the last base offset with that hash.
+// deltaIndex maps a block hash to the last base offset with that hash: an
+// open-addressing table, as a Go map was most of the search's time.
 type deltaIndex struct {
-	base []byte
-	pos  map[uint32]int32
+	base  []byte
+	slots []deltaSlot
+	mask  uint32
+}
+
+type deltaSlot struct {
+	h   uint32
+	pos int32 // -1: empty
 }
 
 func newDeltaIndex(base []byte) *deltaIndex {
-	idx := &deltaIndex{base: base, pos: make(map[uint32]int32, len(base)/blockSize+1)}
+	n := 16
+	for n < 2*(len(base)/blockSize+1) {
+		n *= 2
+	}
+	idx := &deltaIndex{base: base, slots: make([]deltaSlot, n), mask: uint32(n - 1)}
+	for i := range idx.slots {
+		idx.slots[i].pos = -1
+	}
 	for i := 0; i+blockSize <= len(base); i += blockSize {
-		idx.pos[blockHash(base[i:])] = int32(i)
+		h := blockHash(base[i:])
+		j := h & idx.mask
+		for idx.slots[j].pos >= 0 && idx.slots[j].h != h {
+			j = (j + 1) & idx.mask
+		}
+		idx.slots[j] = deltaSlot{h, int32(i)}
 	}
 	return idx
+}
+
+// find returns the last base offset whose block hashes to h.
+func (idx *deltaIndex) find(h uint32) (int32, bool) {
+	for j := h & idx.mask; ; j = (j + 1) & idx.mask {
+		s := idx.slots[j]
+		if s.pos < 0 {
+			return 0, false
+		}
+		if s.h == h {
+			return s.pos, true
+		}
+	}
 }
 
 // Delta returns the delta that turns base into target, or nil when it would not be
@@ -84,7 +116,7 @@ func (idx *deltaIndex) delta(target []byte, maxSize int) []byte {
 		if maxSize > 0 && len(out) > maxSize {
 			return nil
 		}
-		if bo, ok := idx.pos[h]; ok && string(base[bo:int(bo)+blockSize]) == string(target[i:i+blockSize]) {
+		if bo, ok := idx.find(h); ok && string(base[bo:int(bo)+blockSize]) == string(target[i:i+blockSize]) {
 			// Extend backwards over bytes still pending, then forwards.
 			s, t := int(bo), i
 			for s > 0 && t > pending && base[s-1] == target[t-1] {

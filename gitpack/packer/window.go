@@ -12,6 +12,8 @@ const (
 	maxDepth      = 50
 	windowBytes   = 64 << 20 // inflated bytes the window may hold
 	maxDeltaInput = 16 << 20 // objects larger than this are not delta candidates
+	// keptDeltaBytes bounds the deltas kept from the search for writing.
+	keptDeltaBytes = 32 << 20
 )
 
 // Stater is what the search needs beyond Source: sizes without inflating everything.
@@ -43,12 +45,12 @@ type candidate struct {
 // findDeltas chooses a fresh delta base for objects that will be written whole: sorted by
 // type, name hash and size (largest first), each is tried against the previous objects
 // of the same type in a sliding window, and the smallest delta under half the object's
-// size wins. Only the choice is kept; the delta is computed again when it is written, so
-// memory stays bounded by the window.
-func findDeltas(src Source, objs []Object, plans []plan) {
+// size wins. The deltas chosen are kept up to keptDeltaBytes in all (returned by object
+// index); the others are computed again when written, so memory stays bounded.
+func findDeltas(src Source, objs []Object, plans []plan) map[int32][]byte {
 	st, ok := src.(Stater)
 	if !ok {
-		return
+		return nil
 	}
 	var cands []candidate
 	for i := range plans {
@@ -79,12 +81,14 @@ func findDeltas(src Source, objs []Object, plans []plan) {
 	}
 	var win []slot
 	held := 0
+	kept, keptBytes := map[int32][]byte{}, 0
 	for _, c := range cands {
 		_, data, err := src.Read(objs[c.i].Hash)
 		if err != nil {
 			continue
 		}
 		best, depth := len(data)/2-20, 0
+		var bestDelta []byte
 		for k := len(win) - 1; k >= 0; k-- {
 			w := win[k]
 			if w.c.typ != c.typ || w.depth >= maxDepth || best <= 0 {
@@ -95,10 +99,14 @@ func findDeltas(src Source, objs []Object, plans []plan) {
 				win[k].idx = w.idx
 			}
 			if d := w.idx.delta(data, best); d != nil && len(d) < best {
-				best = len(d)
+				best, bestDelta = len(d), d
 				plans[c.i].how, plans[c.i].base = freshDelta, w.c.i
 				depth = w.depth + 1
 			}
+		}
+		if bestDelta != nil && keptBytes+len(bestDelta) <= keptDeltaBytes {
+			kept[c.i] = bestDelta
+			keptBytes += len(bestDelta)
 		}
 		win = append(win, slot{c: c, data: data, depth: depth})
 		held += len(data)
@@ -107,4 +115,5 @@ func findDeltas(src Source, objs []Object, plans []plan) {
 			win = win[1:]
 		}
 	}
+	return kept
 }

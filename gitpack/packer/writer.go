@@ -98,7 +98,7 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	if loc, ok := src.(Locator); ok {
 		planReuse(loc, objs, plans, ids)
 	}
-	findDeltas(src, objs, plans)
+	kept := findDeltas(src, objs, plans)
 	order := orderBasesFirst(plans)
 
 	sum := opt.Format.New()
@@ -134,7 +134,7 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 			}
 			res.Reused++
 		case freshDelta:
-			err = writeFreshDelta(ow, zw, src, objs[pl.base].Hash, objs[i].Hash, off-plans[pl.base].at, &head)
+			err = writeFreshDelta(ow, zw, src, objs[pl.base].Hash, objs[i].Hash, kept[i], off-plans[pl.base].at, &head)
 			res.Deltas++
 		default:
 			err = writeWhole(ow, zw, src, objs[i].Hash, &head)
@@ -289,18 +289,20 @@ func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *
 	return zw.Close()
 }
 
-// writeFreshDelta computes the chosen delta of target on base again and writes it as an
-// OFS_DELTA.
-func writeFreshDelta(ow io.Writer, zw *zlib.Writer, src Source, baseID, targetID object.Hash, dist int64, head *[]byte) error {
-	_, base, err := src.Read(baseID)
-	if err != nil {
-		return err
+// writeFreshDelta writes the chosen delta of target on base as an OFS_DELTA: d if the
+// search kept it, else computed again.
+func writeFreshDelta(ow io.Writer, zw *zlib.Writer, src Source, baseID, targetID object.Hash, d []byte, dist int64, head *[]byte) error {
+	if d == nil {
+		_, base, err := src.Read(baseID)
+		if err != nil {
+			return err
+		}
+		_, target, err := src.Read(targetID)
+		if err != nil {
+			return err
+		}
+		d = Delta(base, target, 0)
 	}
-	_, target, err := src.Read(targetID)
-	if err != nil {
-		return err
-	}
-	d := Delta(base, target, 0)
 	*head = pack.AppendEntryHeader((*head)[:0], object.OfsDelta, int64(len(d)))
 	*head = pack.AppendOfsDistance(*head, dist)
 	if _, err := ow.Write(*head); err != nil {
