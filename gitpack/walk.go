@@ -25,7 +25,7 @@ type WalkFunc func(h object.Hash, t object.Type, path string) error
 // ignored. Gitlinks (submodule commits) are not followed.
 func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 	cw := &commitWalk{r: r, info: map[object.Hash]*commitInfo{}}
-	w := &walker{r: r, seen: object.NewSet(1 << 16)}
+	w := &walker{r: r, seen: object.NewSet(1 << 10)}
 	var others []pending // wanted trees and blobs, and tag targets that are not commits
 	var tags []object.Hash
 	// Peel tags; remember wanted tag objects (reported unless a have also reaches them).

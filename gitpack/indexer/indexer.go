@@ -232,7 +232,7 @@ func (ix *indexer) byID() []uint32 {
 // receive streams the pack into the temp file, recording every entry and hashing the
 // whole (non-delta) objects as they pass.
 func (ix *indexer) receive(r io.Reader) error {
-	bw := bufio.NewWriterSize(ix.f, 256<<10)
+	bw := bufio.NewWriterSize(ix.f, 64<<10)
 	sum := ix.opt.Format.New()
 	tr := newTapReader(r, bw, sum)
 	var hdr [12]byte

@@ -21,7 +21,7 @@ type tapReader struct {
 }
 
 func newTapReader(src io.Reader, out io.Writer, sum hash.Hash) *tapReader {
-	return &tapReader{src: bufio.NewReaderSize(src, 256<<10), out: out, sum: sum,
+	return &tapReader{src: bufio.NewReaderSize(src, 64<<10), out: out, sum: sum,
 		crc: crc32.NewIEEE(), pending: make([]byte, 0, 64<<10), hashing: true}
 }
 

@@ -84,7 +84,7 @@ func Delta(base, target []byte, maxSize int) []byte {
 	if len(base) < blockSize || len(target) == 0 {
 		return nil
 	}
-	return newDeltaIndex(base).delta(target, maxSize)
+	return newDeltaIndex(base).delta(nil, target, maxSize)
 }
 
 func appendVarint(d []byte, v int) []byte {
@@ -95,9 +95,11 @@ func appendVarint(d []byte, v int) []byte {
 	return append(d, byte(v))
 }
 
-func (idx *deltaIndex) delta(target []byte, maxSize int) []byte {
+// delta is Delta against the indexed base, written into dst's storage (which the result
+// then shares).
+func (idx *deltaIndex) delta(dst, target []byte, maxSize int) []byte {
 	base := idx.base
-	out := appendVarint(appendVarint(make([]byte, 0, 64), len(base)), len(target))
+	out := appendVarint(appendVarint(dst[:0], len(base)), len(target))
 	pending := 0 // start of bytes not yet emitted
 	flushInsert := func(end int) {
 		for pending < end {

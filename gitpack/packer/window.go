@@ -1,6 +1,7 @@
 package packer
 
 import (
+	"bytes"
 	"sort"
 
 	"git-remote-object-store/gitpack/object"
@@ -82,13 +83,14 @@ func findDeltas(src Source, objs []Object, plans []plan) map[int32][]byte {
 	var win []slot
 	held := 0
 	kept, keptBytes := map[int32][]byte{}, 0
+	var scratch [2][]byte // delta attempts are written here, not allocated each
 	for _, c := range cands {
 		_, data, err := src.Read(objs[c.i].Hash)
 		if err != nil {
 			continue
 		}
 		best, depth := len(data)/2-20, 0
-		var bestDelta []byte
+		var bestDelta []byte // shares scratch[1]
 		for k := len(win) - 1; k >= 0; k-- {
 			w := win[k]
 			if w.c.typ != c.typ || w.depth >= maxDepth || best <= 0 {
@@ -98,14 +100,16 @@ func findDeltas(src Source, objs []Object, plans []plan) map[int32][]byte {
 				w.idx = newDeltaIndex(w.data)
 				win[k].idx = w.idx
 			}
-			if d := w.idx.delta(data, best); d != nil && len(d) < best {
+			if d := w.idx.delta(scratch[0], data, best); d != nil && len(d) < best {
+				// Keep this one in the other buffer; the next try reuses this one's.
+				scratch[0], scratch[1] = scratch[1], d
 				best, bestDelta = len(d), d
 				plans[c.i].how, plans[c.i].base = freshDelta, w.c.i
 				depth = w.depth + 1
 			}
 		}
 		if bestDelta != nil && keptBytes+len(bestDelta) <= keptDeltaBytes {
-			kept[c.i] = bestDelta
+			kept[c.i] = bytes.Clone(bestDelta)
 			keptBytes += len(bestDelta)
 		}
 		win = append(win, slot{c: c, data: data, depth: depth})

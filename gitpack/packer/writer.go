@@ -114,6 +114,7 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	defer ahead.stop()
 	var res Result
 	var head []byte
+	copyBuf := make([]byte, 32<<10)
 	for n, i := range order {
 		pl := &plans[i]
 		off := ow.n
@@ -137,7 +138,7 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 			err = writeFreshDelta(ow, zw, src, objs[pl.base].Hash, objs[i].Hash, kept[i], off-plans[pl.base].at, &head)
 			res.Deltas++
 		default:
-			err = writeWhole(ow, zw, src, objs[i].Hash, &head)
+			err = writeWhole(ow, zw, src, objs[i].Hash, &head, copyBuf)
 		}
 		if err != nil {
 			return Result{}, fmt.Errorf("pack %s: %w", objs[i].Hash, err)
@@ -255,7 +256,8 @@ type Opener interface {
 	Open(h object.Hash) (object.Type, int64, io.ReadCloser, error)
 }
 
-func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *[]byte) error {
+// writeWhole writes h whole, streamed through buf when the source can stream it.
+func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *[]byte, buf []byte) error {
 	if o, ok := src.(Opener); ok {
 		t, size, rc, err := o.Open(h)
 		if err != nil {
@@ -267,7 +269,7 @@ func writeWhole(ow io.Writer, zw *zlib.Writer, src Source, h object.Hash, head *
 			return err
 		}
 		zw.Reset(ow)
-		if n, err := io.Copy(zw, rc); err != nil {
+		if n, err := io.CopyBuffer(zw, rc, buf); err != nil {
 			return err
 		} else if n != size {
 			return fmt.Errorf("object %s: %d bytes, header says %d", h, n, size)
