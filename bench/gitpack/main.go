@@ -7,7 +7,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
@@ -64,10 +63,9 @@ func main() {
 		}
 		f, err := os.Create(os.Args[3])
 		check(err)
-		bw := bufio.NewWriterSize(f, 1<<20)
-		res, err := repo.WritePack(bw, tips, haves, gitpack.PackOptions{})
+		// No buffering here: the pack writer buffers its output, as the indexer its input.
+		res, err := repo.WritePack(f, tips, haves, gitpack.PackOptions{})
 		check(err)
-		check(bw.Flush())
 		check(f.Close())
 		pprof.StopCPUProfile()
 		fmt.Printf("ours write: %d objects (%d reused, %d deltas) %d bytes in %.2fs, peak RSS %s\n",
@@ -75,7 +73,7 @@ func main() {
 	case "index":
 		f, err := os.Open(os.Args[3])
 		check(err)
-		res, err := repo.IndexPack(bufio.NewReaderSize(f, 1<<20), gitpack.IndexOptions{})
+		res, err := repo.IndexPack(f, gitpack.IndexOptions{})
 		check(err)
 		fmt.Printf("ours index: %d objects in %.2fs, peak RSS %s\n", res.Objects, time.Since(t0).Seconds(), rss.Peak())
 	}
