@@ -1,16 +1,16 @@
 package packchain
 
 import (
-	"bufio"
 	"io"
 
 	"git-remote-object-store/gitpack/indexer"
 	"git-remote-object-store/gitpack/object"
 )
 
-// indexInto indexes a pack into dir and returns the .idx path.
+// indexInto indexes a pack into dir and returns the .idx path. The indexer buffers its
+// input itself.
 func indexInto(r io.Reader, dir string, f object.Format) (string, error) {
-	res, err := indexer.Index(bufio.NewReaderSize(r, 1<<20), dir, indexer.Options{Format: f})
+	res, err := indexer.Index(r, dir, indexer.Options{Format: f})
 	if err != nil {
 		return "", err
 	}
