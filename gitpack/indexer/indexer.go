@@ -422,6 +422,6 @@ func (ix *indexer) readData(i int, c *bufCache) ([]byte, error) {
 	return buf, nil
 }
 
-// zreaders recycles zlib readers (each holds a 32 KiB window): resolving deltas inflates
-// every one of them, and fresh readers were a large share of the garbage.
+// zreaders recycles the zlib readers (each holds a 32 KiB window) that stream entries too
+// large to read whole; the others go through package inflate.
 var zreaders sync.Pool
