@@ -143,22 +143,6 @@ func FuzzIndex(f *testing.F) {
 	})
 }
 
-// growDelta encodes target = base + suffix as a git delta: one copy of all of base, then
-// inserts of at most 127 bytes.
-func growDelta(base []byte, suffix []byte) []byte {
-	d := binary.AppendUvarint(nil, uint64(len(base)))
-	d = binary.AppendUvarint(d, uint64(len(base)+len(suffix)))
-	n := len(base)
-	d = append(d, 0x80|0x0f|0x70, 0, 0, 0, 0, byte(n), byte(n>>8), byte(n>>16))
-	for len(suffix) > 0 {
-		k := min(len(suffix), 127)
-		d = append(d, byte(k))
-		d = append(d, suffix[:k]...)
-		suffix = suffix[k:]
-	}
-	return d
-}
-
 // deltaTreePack is a pack whose deltas branch at several depths, with OFS and REF deltas
 // mixed, and the ids of its objects.
 func deltaTreePack(t testing.TB) ([]byte, []object.Hash) {
@@ -196,7 +180,7 @@ func deltaTreePack(t testing.TB) ([]byte, []object.Hash) {
 		} else {
 			base := content[o.parent]
 			content[i] = append(bytes.Clone(base), o.suffix...)
-			data = growDelta(base, []byte(o.suffix))
+			data = packer.Delta(base, content[i], 0)
 			if o.ref {
 				b.Write(pack.AppendEntryHeader(nil, object.RefDelta, int64(len(data))))
 				b.Write(ids[o.parent].Bytes())

@@ -240,8 +240,6 @@ func (d *decoder) codes() error {
 	src, pos := d.src, d.pos
 	bits, nb := d.bits, d.nb
 	lit, dist := d.lit, d.dist
-	save := func() { d.out, d.pos, d.bits, d.nb = out, pos, bits, nb }
-	load := func() { out, pos, bits, nb = d.out, d.pos, d.bits, d.nb }
 	for {
 		if nb < 48 {
 			if pos+8 <= len(src) {
@@ -249,29 +247,17 @@ func (d *decoder) codes() error {
 				pos += int((63 - nb) >> 3)
 				nb |= 56
 			} else {
-				save()
+				d.pos, d.bits, d.nb = pos, bits, nb
 				d.refill()
-				load()
+				pos, bits, nb = d.pos, d.bits, d.nb
 			}
 		}
-		var sym int
-		if e := lit.fast[bits&(1<<fastBits-1)]; e != 0 {
-			l := uint(e & 15)
-			if l > nb {
-				return ErrCorrupt
-			}
-			bits >>= l
-			nb -= l
-			sym = int(e >> 4)
-		} else {
-			save()
-			v, err := d.decode(lit)
-			if err != nil {
-				return err
-			}
-			load()
-			sym = v
+		sym, l, err := lit.sym(bits, nb)
+		if err != nil {
+			return err
 		}
+		bits >>= l
+		nb -= l
 		if sym < 256 {
 			if out >= len(dst) {
 				return ErrCorrupt
@@ -281,7 +267,7 @@ func (d *decoder) codes() error {
 			continue
 		}
 		if sym == 256 {
-			save()
+			d.out, d.pos, d.bits, d.nb = out, pos, bits, nb
 			return nil
 		}
 		sym -= 257
@@ -295,24 +281,12 @@ func (d *decoder) codes() error {
 		n := int(lenBase[sym]) + int(bits&(1<<x-1))
 		bits >>= x
 		nb -= x
-		var ds int
-		if e := dist.fast[bits&(1<<fastBits-1)]; e != 0 {
-			l := uint(e & 15)
-			if l > nb {
-				return ErrCorrupt
-			}
-			bits >>= l
-			nb -= l
-			ds = int(e >> 4)
-		} else {
-			save()
-			v, err := d.decode(dist)
-			if err != nil {
-				return err
-			}
-			load()
-			ds = v
+		ds, l, err := dist.sym(bits, nb)
+		if err != nil {
+			return err
 		}
+		bits >>= l
+		nb -= l
 		if ds >= 30 {
 			return ErrCorrupt
 		}
@@ -410,35 +384,43 @@ func (d *decoder) decode(h *huffman) (int, error) {
 	if d.nb < 15 {
 		d.refill()
 	}
-	if e := h.fast[d.bits&(1<<fastBits-1)]; e != 0 {
-		l := uint(e & 15)
-		if l > d.nb {
-			return 0, ErrCorrupt
-		}
-		d.bits >>= l
-		d.nb -= l
-		return int(e >> 4), nil
+	sym, l, err := h.sym(d.bits, d.nb)
+	if err != nil {
+		return 0, err
 	}
-	// A long code: walk the canonical code a bit at a time.
-	code, first, index := 0, 0, 0
-	bits, nb := d.bits, d.nb
-	for l := uint(1); l <= h.maxLen; l++ {
-		if nb == 0 {
-			return 0, ErrCorrupt
+	d.bits >>= l
+	d.nb -= l
+	return sym, nil
+}
+
+// sym decodes the symbol at the start of the nb bits given and says how many bits it
+// took; it reads nothing more.
+func (h *huffman) sym(bits uint64, nb uint) (int, uint, error) {
+	if e := h.fast[bits&(1<<fastBits-1)]; e != 0 {
+		if l := uint(e & 15); l <= nb {
+			return int(e >> 4), l, nil
 		}
+		return 0, 0, ErrCorrupt
+	}
+	return h.long(bits, nb)
+}
+
+// long decodes a code longer than the table covers by walking the canonical code a bit
+// at a time.
+func (h *huffman) long(bits uint64, nb uint) (int, uint, error) {
+	code, first, index := 0, 0, 0
+	for l := uint(1); l <= h.maxLen && l <= nb; l++ {
 		code |= int(bits & 1)
 		bits >>= 1
-		nb--
 		count := int(h.counts[l])
 		if code-first < count {
-			d.bits, d.nb = bits, nb
-			return int(h.symbols[index+code-first]), nil
+			return int(h.symbols[index+code-first]), l, nil
 		}
 		index += count
 		first = (first + count) << 1
 		code <<= 1
 	}
-	return 0, ErrCorrupt
+	return 0, 0, ErrCorrupt
 }
 
 // The codes of fixed-Huffman blocks.
