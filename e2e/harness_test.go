@@ -56,11 +56,22 @@ func remotes(t *testing.T) []remoteKind {
 	kinds := []remoteKind{{
 		name: "fs",
 		newURL: func(t *testing.T, engine string) string {
-			return "fs+file://" + filepath.Join(t.TempDir(), "bucket", "repo") + "?engine=" + engine
+			return "fs+file://" + mkdir(t, t.TempDir(), "bucket") + "/repo?engine=" + engine
 		},
 	}}
 	kinds = append(kinds, cloudRemotes...)
 	return kinds
+}
+
+// mkdir makes the directory dir/name and returns its path: an fs remote's directory is
+// created by the first push only when its parent exists.
+func mkdir(t *testing.T, dir, name string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // cloudRemotes is extended by the files that add S3 and Azure runs.

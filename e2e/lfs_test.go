@@ -214,7 +214,7 @@ func TestLFSBadBucketObjects(t *testing.T) {
 func TestLFSRemoteURLWithSpace(t *testing.T) {
 	w := newWorld(t)
 	lfsWorld(t, w)
-	url := "fs+file://" + filepath.Join(t.TempDir(), "My Drive", "repo") + "?engine=packchain"
+	url := "fs+file://" + mkdir(t, t.TempDir(), "My Drive") + "/repo?engine=packchain"
 	w.lfsRepo(url, "x.bin", "spaced\n")
 	dst := w.clone(url)
 	if got, _ := os.ReadFile(filepath.Join(dst, "x.bin")); string(got) != "spaced\n" {

@@ -19,6 +19,7 @@ step "install the helper links into a private bin dir"
 run "$BIN" install --bin-dir "$WORK/bin"
 export PATH=$WORK/bin:$PATH
 
+mkdir -p "$WORK/bucket"   # the remote directory itself is made by the first push
 URL="fs+file://$WORK/bucket/demo-repo?engine=$ENGINE"
 step "create a sample repository and push it to $URL"
 git init -q "$WORK/src" && cd "$WORK/src"

@@ -2,8 +2,6 @@ package fs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,18 +25,45 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// New opens (creating if needed) the directory root as a bucket.
+// ErrNoRoot: the bucket directory is missing and so is its parent, which is what an
+// unmounted disk or a mistyped path looks like. Nothing is created for it.
+var ErrNoRoot = errors.New("fs: remote directory does not exist")
+
+// New opens the directory root as a bucket. Nothing is created until the first write,
+// so reading a mistyped path leaves no trace; a root whose parent exists but which does
+// not yet exist itself is an empty bucket.
 func New(root string) (*Store, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("fs: %w", err)
 	}
-	for _, d := range []string{abs, filepath.Join(abs, stateDir, "tmp")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("fs: create %s: %w", d, err)
-		}
-	}
 	return &Store{root: abs}, nil
+}
+
+// checkRoot is called when a path below the root was missing: it tells an empty bucket
+// (root, or at least its parent, present) from one that cannot be there at all.
+func (s *Store) checkRoot(op, key string) error {
+	if _, err := os.Stat(s.root); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Dir(s.root)); errors.Is(err, os.ErrNotExist) {
+		return &store.Error{Op: op, Key: key, Err: fmt.Errorf("%w: %s", ErrNoRoot, s.root),
+			Hint: "check the path in the remote URL, and that the disk or share holding it is mounted"}
+	}
+	return nil
+}
+
+// ensureRoot creates the bucket directory and the backend's state directories before a
+// write. The root is created only when its parent exists (see ErrNoRoot); modes follow
+// the umask, so a group-writable umask gives a bucket a team can share.
+func (s *Store) ensureRoot(op, key string) error {
+	if err := s.checkRoot(op, key); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(s.root, stateDir, "tmp"), 0o777); err != nil {
+		return &store.Error{Op: op, Key: key, Err: err}
+	}
+	return nil
 }
 
 // Root is the bucket directory.
@@ -65,49 +90,32 @@ func (s *Store) path(op, key string) (string, error) {
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
 
-// etagAttr holds the SHA-256 of an object's content, set on the temporary file before
-// the rename so content and tag land together.
-const etagAttr = "user.gros.sha256"
-
-// etag is the object's content hash when the file carries one (every object this
-// backend wrote, on file systems with user xattrs); otherwise a hash of its identity
-// (size, modification time, inode), which still changes with every write.
-func etag(path string, fi os.FileInfo) string {
-	buf := make([]byte, 64)
-	if n, err := syscall.Getxattr(path, etagAttr, buf); err == nil && n == 64 {
-		return string(buf[:32])
-	}
-	var ino uint64
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		ino = st.Ino
-	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%d:%d", fi.Size(), fi.ModTime().UnixNano(), ino))
-	return hex.EncodeToString(sum[:16])
-}
-
-func info(key, path string, fi os.FileInfo) store.Info {
-	return store.Info{Key: key, Size: fi.Size(), ETag: etag(path, fi), LastModified: fi.ModTime().UTC()}
-}
-
-// stat returns the object's Info, or ErrNotFound (a directory is a prefix, not an object).
-func (s *Store) stat(op, key, p string) (store.Info, error) {
-	fi, err := os.Stat(p)
-	if err != nil || !fi.Mode().IsRegular() {
-		if err == nil || errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return store.Info{}, &store.Error{Op: op, Key: key, Err: store.ErrNotFound}
+// openError classifies a failed open of key's file.
+func (s *Store) openError(op, key string, err error) error {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// Decided by the open itself: a stat after it could already see the object
+		// that a concurrent writer put back.
+		if rerr := s.checkRoot(op, key); rerr != nil {
+			return rerr
 		}
-		return store.Info{}, &store.Error{Op: op, Key: key, Err: err}
+		return &store.Error{Op: op, Key: key, Err: store.ErrNotFound}
 	}
-	return info(key, p, fi), nil
+	return &store.Error{Op: op, Key: key, Err: err}
 }
 
-// Head implements store.Store.
+// Head implements store.Store. It opens the file rather than stat the path, so size,
+// time and ETag all describe one version even while a writer replaces it.
 func (s *Store) Head(ctx context.Context, key string) (store.Info, error) {
 	p, err := s.path("head", key)
 	if err != nil {
 		return store.Info{}, err
 	}
-	return s.stat("head", key, p)
+	f, in, err := s.openInfo("head", key, p)
+	if err != nil {
+		return store.Info{}, err
+	}
+	f.Close()
+	return in, nil
 }
 
 // Get implements store.Store.
@@ -116,38 +124,23 @@ func (s *Store) Get(ctx context.Context, key string, r *store.Range) (io.ReadClo
 	if err != nil {
 		return nil, store.Info{}, err
 	}
-	f, err := os.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		// Decided by the open itself: a stat after it could already see the object that
-		// a concurrent writer put back, and report this failed open as something else.
-		return nil, store.Info{}, &store.Error{Op: "get", Key: key, Err: store.ErrNotFound}
-	}
+	f, in, err := s.openInfo("get", key, p)
 	if err != nil {
-		_, serr := s.stat("get", key, p)
-		if serr == nil {
-			serr = &store.Error{Op: "get", Key: key, Err: err}
-		}
-		return nil, store.Info{}, serr
+		return nil, store.Info{}, err
 	}
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, store.Info{}, &store.Error{Op: "get", Key: key, Err: store.ErrNotFound}
-	}
-	in := info(key, p, fi)
 	if r == nil {
 		return f, in, nil
 	}
-	if r.Offset < 0 || r.Offset > fi.Size() {
+	if r.Offset < 0 || r.Offset > in.Size {
 		f.Close()
 		return nil, store.Info{}, &store.Error{Op: "get", Key: key,
-			Message: fmt.Sprintf("range starts at %d, object has %d bytes", r.Offset, fi.Size())}
+			Message: fmt.Sprintf("range starts at %d, object has %d bytes", r.Offset, in.Size)}
 	}
 	if _, err := f.Seek(r.Offset, io.SeekStart); err != nil {
 		f.Close()
 		return nil, store.Info{}, &store.Error{Op: "get", Key: key, Err: err}
 	}
-	n := fi.Size() - r.Offset
+	n := in.Size - r.Offset
 	if r.Length >= 0 && r.Length < n {
 		n = r.Length
 	}

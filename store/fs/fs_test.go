@@ -146,3 +146,43 @@ func TestETagIsContentHash(t *testing.T) {
 		t.Fatalf("Head ETag %s, Put ETag %s", h.ETag, a.ETag)
 	}
 }
+
+// Reading a remote whose directory (and its parent) does not exist is a clear error
+// and creates nothing; a missing root below an existing parent is an empty bucket that
+// the first write creates.
+func TestMissingRoot(t *testing.T) {
+	base := t.TempDir()
+	typo, _ := fs.New(filepath.Join(base, "typo", "path"))
+	if _, err := typo.Head(t.Context(), "FORMAT"); !errors.Is(err, fs.ErrNoRoot) {
+		t.Errorf("Head under a missing root = %v, want ErrNoRoot", err)
+	}
+	if _, _, err := typo.Get(t.Context(), "FORMAT", nil); !errors.Is(err, fs.ErrNoRoot) {
+		t.Errorf("Get under a missing root = %v, want ErrNoRoot", err)
+	}
+	if err := typo.List(t.Context(), "", func(store.Info) error { return nil }); !errors.Is(err, fs.ErrNoRoot) {
+		t.Errorf("List under a missing root = %v, want ErrNoRoot", err)
+	}
+	if _, err := typo.Put(t.Context(), "k", strings.NewReader("x"), 1, store.Cond{}); !errors.Is(err, fs.ErrNoRoot) {
+		t.Errorf("Put under a missing root = %v, want ErrNoRoot", err)
+	}
+	if err := typo.Delete(t.Context(), "k"); !errors.Is(err, fs.ErrNoRoot) {
+		t.Errorf("Delete under a missing root = %v, want ErrNoRoot", err)
+	}
+	if left, _ := os.ReadDir(base); len(left) != 0 {
+		t.Fatalf("operations on a missing root created %v", left)
+	}
+
+	fresh, _ := fs.New(filepath.Join(base, "repo"))
+	if _, err := fresh.Head(t.Context(), "FORMAT"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Head in a not yet created bucket = %v, want ErrNotFound", err)
+	}
+	if err := fresh.List(t.Context(), "", func(store.Info) error { return nil }); err != nil {
+		t.Errorf("List in a not yet created bucket = %v", err)
+	}
+	if left, _ := os.ReadDir(base); len(left) != 0 {
+		t.Fatalf("reads created %v", left)
+	}
+	if _, err := fresh.Put(t.Context(), "FORMAT", strings.NewReader("x"), 1, store.Cond{}); err != nil {
+		t.Fatalf("first write: %v", err)
+	}
+}

@@ -28,7 +28,10 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 	var keys []string
 	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) || errors.Is(err, fs.ErrNotExist) {
+			if errors.Is(err, os.ErrNotExist) {
+				if p == start {
+					return s.checkRoot("list", prefix)
+				}
 				return nil
 			}
 			return err
@@ -54,12 +57,15 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		path := filepath.Join(s.root, filepath.FromSlash(key))
-		fi, err := os.Stat(path)
-		if err != nil {
+		f, in, err := s.openInfo("list", key, filepath.Join(s.root, filepath.FromSlash(key)))
+		if errors.Is(err, store.ErrNotFound) {
 			continue // deleted while we listed
 		}
-		if err := fn(info(key, path, fi)); err != nil {
+		if err != nil {
+			return err
+		}
+		f.Close()
+		if err := fn(in); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package fs
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -28,38 +29,43 @@ func (s *Store) PutMeta(ctx context.Context, key string, body io.Reader, size in
 	if err != nil {
 		return store.Info{}, err
 	}
-	tmp, err := s.writeTemp(ctx, body, size)
+	if err := s.ensureRoot("put", key); err != nil {
+		return store.Info{}, err
+	}
+	tmp, in, err := s.writeTemp(ctx, body, size)
 	if err != nil {
 		return store.Info{}, &store.Error{Op: "put", Key: key, Err: err}
 	}
+	in.Key = key
 	defer os.Remove(tmp) // a no-op once renamed
-	var in store.Info
 	err = s.locked(func() error {
 		if err := s.checkCond(key, p, c); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 			return &store.Error{Op: "put", Key: key, Err: err, Hint: "a key and a prefix of the same name cannot coexist in a directory"}
 		}
 		if err := os.Rename(tmp, p); err != nil {
 			return &store.Error{Op: "put", Key: key, Err: err}
 		}
 		syncDir(filepath.Dir(p))
-		fi, err := os.Stat(p)
-		if err != nil {
-			return &store.Error{Op: "put", Key: key, Err: err}
-		}
-		in = info(key, p, fi)
 		return nil
 	})
-	return in, err
+	if err != nil {
+		return store.Info{}, err
+	}
+	return in, nil
 }
 
+// checkCond runs under the lock, so the version it reads is the one the rename replaces.
 func (s *Store) checkCond(key, p string, c store.Cond) error {
 	if !c.IfNoneMatch && c.IfMatch == "" {
 		return nil
 	}
-	cur, err := s.stat("put", key, p)
+	f, cur, err := s.openInfo("put", key, p)
+	if err == nil {
+		f.Close()
+	}
 	switch {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
@@ -73,12 +79,31 @@ func (s *Store) checkCond(key, p string, c store.Cond) error {
 	return nil
 }
 
+// tempPrefix names upload files in <root>/.gros/tmp; gc and doctor recognise leftovers by it.
+const tempPrefix = "put-"
+
+// createTemp is os.CreateTemp with the umask's mode instead of 0600, so the object it
+// becomes is readable by whoever the directory's owner meant to share it with.
+func (s *Store) createTemp() (*os.File, error) {
+	dir := filepath.Join(s.root, stateDir, "tmp")
+	for range 100 {
+		var b [12]byte
+		rand.Read(b[:])
+		f, err := os.OpenFile(filepath.Join(dir, tempPrefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, os.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("fs: no free temporary name in %s", dir)
+}
+
 // writeTemp copies body into a new temporary file, checking ctx between reads so a
-// cancelled upload stops promptly and leaves nothing behind.
-func (s *Store) writeTemp(ctx context.Context, body io.Reader, size int64) (string, error) {
-	f, err := os.CreateTemp(filepath.Join(s.root, stateDir, "tmp"), "put-*")
+// cancelled upload stops promptly and leaves nothing behind. The Info it returns is read
+// from the file before it is closed; the rename keeps all of it (content, xattr, inode).
+func (s *Store) writeTemp(ctx context.Context, body io.Reader, size int64) (string, store.Info, error) {
+	f, err := s.createTemp()
 	if err != nil {
-		return "", err
+		return "", store.Info{}, err
 	}
 	name := f.Name()
 	sum := sha256.New()
@@ -86,19 +111,25 @@ func (s *Store) writeTemp(ctx context.Context, body io.Reader, size int64) (stri
 	if err == nil && size >= 0 && n != size {
 		err = fmt.Errorf("body has %d bytes, %d were announced", n, size)
 	}
+	var in store.Info
 	if err == nil {
-		// Best effort: without user xattrs the ETag falls back to the file's identity.
-		syscall.Setxattr(name, etagAttr, []byte(hex.EncodeToString(sum.Sum(nil))), 0)
+		setTag(f, tagValue(sum.Sum(nil)))
 		err = f.Sync()
+	}
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil {
+			in = store.Info{Size: fi.Size(), ETag: fileETag(f, fi), LastModified: fi.ModTime().UTC()}
+		}
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		os.Remove(name)
-		return "", err
+		return "", store.Info{}, err
 	}
-	return name, nil
+	return name, in, nil
 }
 
 type ctxReader struct {
@@ -120,6 +151,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(filepath.Join(s.root, stateDir)); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return s.checkRoot("delete", key) // nothing was ever written here: nothing to delete
+		}
+	}
 	return s.locked(func() error {
 		err := os.Remove(p)
 		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
@@ -134,28 +170,23 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	})
 }
 
-// locked runs fn holding an exclusive flock(2) on <root>/.gros/lock. The kernel drops
-// the lock when the holder dies, so a crash never leaves the bucket locked.
+// locked runs fn holding the bucket's write lock, an exclusive OS lock on
+// <root>/.gros/lock: every check-and-rename and every delete happens under it, which is
+// what makes a conditional write one atomic step across processes.
 func (s *Store) locked(fn func() error) error {
-	f, err := os.OpenFile(filepath.Join(s.root, stateDir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err := os.MkdirAll(filepath.Join(s.root, stateDir), 0o777); err != nil {
+		return fmt.Errorf("fs: create %s: %w", stateDir, err)
+	}
+	f, err := os.OpenFile(filepath.Join(s.root, stateDir, "lock"), os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return fmt.Errorf("fs: open lock: %w", err)
 	}
 	defer f.Close()
-	if err := flock(f); err != nil {
+	if err := lockFile(f); err != nil {
 		return fmt.Errorf("fs: lock: %w", err)
 	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	defer unlockFile(f)
 	return fn()
-}
-
-func flock(f *os.File) error {
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if err != syscall.EINTR {
-			return err
-		}
-	}
 }
 
 func syncDir(dir string) {

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 		{"Conditions", testConditions},
 		{"CreateRace", testCreateRace},
 		{"CASRounds", testCASRounds},
+		{"ReadModifyWrite", testReadModifyWrite},
 		{"ListOrderAndPrefix", testListOrder},
 		{"ListPagination", testListPagination},
 		{"StreamUnknownSize", testStreamUnknownSize},
