@@ -88,7 +88,7 @@ func TestZipMirrorEqualsGitArchive(t *testing.T) {
 		w.git(src, "push", "-q", url, "main")
 		ours := getKey(t, bucket(t, url), "refs/heads/main/repo.zip")
 		cmd := exec.Command("git", "archive", "--format=zip", "HEAD")
-		cmd.Dir, cmd.Env = src, env(w.home)
+		cmd.Dir, cmd.Env = src, w.environ()
 		theirs, err := cmd.Output()
 		if err != nil {
 			t.Fatal(err)

@@ -97,7 +97,15 @@ func env(home string) []string {
 type world struct {
 	t    *testing.T
 	home string
+	// extra variables for every command this world runs (setenv).
+	extra []string
 }
+
+// setenv sets a variable for every git and tool command this world runs from now on.
+func (w *world) setenv(k, v string) { w.extra = append(w.extra, k+"="+v) }
+
+// environ is env(w.home) plus the world's own variables.
+func (w *world) environ() []string { return append(env(w.home), w.extra...) }
 
 func newWorld(t *testing.T) *world {
 	testenv.Git(t)
@@ -125,7 +133,7 @@ func (w *world) git(dir string, args ...string) string {
 func (w *world) try(dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = env(w.home)
+	cmd.Env = w.environ()
 	var b bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &b, &b
 	err := cmd.Run()
@@ -135,7 +143,7 @@ func (w *world) try(dir string, args ...string) (string, error) {
 // tool runs our binary's management verbs.
 func (w *world) tool(args ...string) (string, error) {
 	cmd := exec.Command(filepath.Join(binDir, "git-remote-object-store"), args...)
-	cmd.Env = env(w.home)
+	cmd.Env = w.environ()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -144,7 +152,7 @@ func (w *world) tool(args ...string) (string, error) {
 // there, like lfs install).
 func (w *world) toolIn(dir string, args ...string) (string, error) {
 	cmd := exec.Command(filepath.Join(binDir, "git-remote-object-store"), args...)
-	cmd.Dir, cmd.Env = dir, env(w.home)
+	cmd.Dir, cmd.Env = dir, w.environ()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

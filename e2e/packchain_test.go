@@ -135,7 +135,7 @@ func (w *world) history(dir string, n int) {
 		fmt.Fprintf(&b, "M 100644 inline dir%d/file%d.txt\ndata %d\n%s\n", i%13, i%300, len(content), content)
 	}
 	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir, cmd.Env, cmd.Stdin = dir, env(w.home), strings.NewReader(b.String())
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, w.environ(), strings.NewReader(b.String())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		w.t.Fatalf("fast-import: %v\n%s", err, out)
 	}

@@ -71,15 +71,24 @@ func (e *Engine) Compact(ctx context.Context, maxPacks int, tmpDir string, o eng
 		merged[p.Name] = true
 	}
 	var entry *PackEntry
+	var up upload
 	if len(tips) > 0 {
-		if entry, err = se.uploadPack(ctx, m, tips, nil, o); err != nil {
+		if entry, up, err = se.uploadPack(ctx, m, tips, nil, o); err != nil {
 			return res, fmt.Errorf("compact: %w", err)
 		}
 	}
+	// The merged pack may be named only within the push window of its upload (window.go);
+	// a compaction that ran out of it gives up, and the next one starts afresh.
+	window := PushWindow()
+	ctx, cancel := up.deadline(ctx, window)
+	defer cancel()
 	now := time.Now().UTC().Truncate(time.Second)
 	err = e.update(ctx, func(next *Manifest) error {
 		if !slices.ContainsFunc(next.Packs, func(p PackEntry) bool { return merged[p.Name] }) {
 			return errOvertaken
+		}
+		if entry != nil && !next.HasPack(entry.Name) && !up.fresh(window) {
+			return fmt.Errorf("the merged pack %s was uploaded more than half the push window (%s) ago; run compact again", entry.Name, window)
 		}
 		var keep []PackEntry
 		for _, p := range next.Packs {

@@ -171,5 +171,6 @@ func (e *Engine) rebuildIdx(ctx context.Context, p PackEntry, tmpDir string) err
 	if err := NewEngine(e.st, scratch, e.warn).fetchPack(ctx, p, engine.Options{}); err != nil {
 		return err
 	}
-	return e.putFile(ctx, idxKey(p.Name), filepath.Join(scratch.ObjectDir(), "pack", p.Name+".idx"), false, engine.Options{})
+	_, err = e.putFile(ctx, idxKey(p.Name), filepath.Join(scratch.ObjectDir(), "pack", p.Name+".idx"), false, engine.Options{})
+	return err
 }

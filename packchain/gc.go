@@ -27,13 +27,25 @@ type GCItem struct {
 // made it into the manifest (counted from their upload). It never touches a pack the
 // manifest names, so nothing a ref reaches is lost; objects that no ref reaches inside a
 // named pack go when compaction rewrites it. With dryRun it only reports.
+//
+// Ages are judged on the store's clock, read before the manifest, and grace may not be
+// shorter than the push window: together they guarantee that a pack a push is about to
+// name is never deleted (window.go).
 func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]GCItem, error) {
+	if w := PushWindow(); grace < w {
+		return nil, fmt.Errorf("%w: --grace %s is shorter than the push window %s, so gc could delete a pack a push has uploaded but not yet named (the window is set by %s)", ErrGraceTooShort, grace, w, PushWindowEnv)
+	}
+	now, err := e.storeNow(ctx)
+	if err != nil {
+		return nil, err
+	}
 	m, _, err := e.load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	cutoff := now.Add(-grace)
+	// One second more: S3 truncates Last-Modified to whole seconds, which can make a pack
+	// look up to a second older than it is.
+	cutoff := now.Add(-grace - time.Second)
 	type files struct {
 		bytes  int64
 		newest time.Time

@@ -22,10 +22,19 @@ import (
 // decides again and retries; the uploaded pack is reused when it still fits.
 func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Options) ([]engine.Result, error) {
 	var uploaded *PackEntry
+	var up upload
+	window := PushWindow()
 	for try := 0; try < maxCASTries; try++ {
 		m, etag, err := e.load(ctx)
 		if err != nil {
 			return nil, err
+		}
+		if etag == "" && !o.DryRun {
+			// The first push to a remote: before relying on compare-and-swap, check that
+			// the server honours it, rather than risk silently lost updates.
+			if err := engine.CheckConditionalWritesOnce(ctx, e.st); err != nil {
+				return nil, err
+			}
 		}
 		results := make([]engine.Result, len(updates))
 		var ok []engine.Update
@@ -55,12 +64,18 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		next := m.Clone()
 		tips, prereqs := e.plan(m, ok)
 		if len(tips) > 0 {
-			if uploaded == nil || !sameTips(uploaded.Tips, tips) || !e.stillBuildsOn(uploaded, prereqs) {
-				p, err := e.uploadPack(ctx, m, tips, prereqs, o)
+			// A pack this manifest does not name must have been uploaded within half
+			// the push window, or gc may be deleting it (see window.go): upload again.
+			stale := uploaded != nil && !m.HasPack(uploaded.Name) && !up.fresh(window)
+			if uploaded == nil || stale || !sameTips(uploaded.Tips, tips) || !e.stillBuildsOn(uploaded, prereqs) {
+				p, u, err := e.uploadPack(ctx, m, tips, prereqs, o)
 				if err != nil {
 					return nil, err
 				}
-				uploaded = p
+				uploaded, up = p, u
+				if p != nil && !m.HasPack(p.Name) && !up.fresh(window) {
+					return nil, fmt.Errorf("uploading %s took longer than half the push window (%s): gc could delete it before the manifest names it; set %s to more than twice the upload time (the same value for every pusher and gc of this remote)", p.Name, window, PushWindowEnv)
+				}
 			}
 			if uploaded != nil && !next.HasPack(uploaded.Name) {
 				next.Packs = append([]PackEntry{*uploaded}, next.Packs...)
@@ -80,7 +95,9 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		if etag == "" {
 			e.writeFormat(ctx)
 		}
-		err = e.putManifest(ctx, next, etag)
+		casCtx, cancel := up.deadline(ctx, window)
+		err = e.putManifest(casCtx, next, etag)
+		cancel()
 		if err == nil {
 			e.mirrorZips(ctx, ok)
 			return results, nil
@@ -177,17 +194,18 @@ func sameTips(a []string, b []object.Hash) bool {
 
 // uploadPack writes the pack of tips --not prereqs to a temporary file (its name is its
 // hash, known only at the end), indexes it locally for the .idx that single-file reads
-// use, and uploads both unless they are already there. It returns nil when the pack
-// would hold no object (everything is on the remote already).
-func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, error) {
+// use, and uploads both unless m names them and they are there. It returns nil when the
+// pack would hold no object (everything is on the remote already), and when the upload
+// started (zero when it was skipped).
+func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, upload, error) {
 	dir, err := os.MkdirTemp(filepath.Join(e.repo.ObjectDir(), "pack"), "tmp_packchain_")
 	if err != nil {
-		return nil, err
+		return nil, upload{}, err
 	}
 	defer os.RemoveAll(dir)
 	f, err := os.Create(filepath.Join(dir, "out.pack"))
 	if err != nil {
-		return nil, err
+		return nil, upload{}, err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	res, err := e.repo.WritePack(bw, tips, prereqs, gitpack.PackOptions{})
@@ -198,26 +216,33 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("write pack: %w", err)
+		return nil, upload{}, fmt.Errorf("write pack: %w", err)
 	}
 	if res.Objects == 0 {
-		return nil, nil
+		return nil, upload{}, nil
 	}
 	name := "pack-" + res.Hash.String()
 	// Index it into the scratch dir: the idx is uploaded beside the pack.
 	pf, err := os.Open(f.Name())
 	if err != nil {
-		return nil, err
+		return nil, upload{}, err
 	}
 	idx, err := indexInto(pf, dir, e.repo.Format())
 	pf.Close()
 	if err != nil {
-		return nil, fmt.Errorf("index our own pack: %w", err)
+		return nil, upload{}, fmt.Errorf("index our own pack: %w", err)
 	}
-	for _, up := range []struct{ key, path string }{{idxKey(name), idx}, {packKey(name), f.Name()}} {
-		if err := e.putFile(ctx, up.key, up.path, m.HasPack(name), o); err != nil {
-			return nil, err
+	up := upload{started: time.Now()}
+	sent := false
+	for _, file := range []struct{ key, path string }{{idxKey(name), idx}, {packKey(name), f.Name()}} {
+		did, err := e.putFile(ctx, file.key, file.path, m.HasPack(name), o)
+		if err != nil {
+			return nil, upload{}, err
 		}
+		sent = sent || did
+	}
+	if !sent {
+		up = upload{}
 	}
 	entry := &PackEntry{Name: name, Size: res.Size, Objects: res.Objects, Created: time.Now().UTC().Truncate(time.Second)}
 	for _, t := range tips {
@@ -226,31 +251,31 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	for _, p := range prereqs {
 		entry.Prereqs = append(entry.Prereqs, p.String())
 	}
-	return entry, nil
+	return entry, up, nil
 }
 
 // putFile uploads a local file unless the manifest already names it and an object of the
 // same size is at key (content-addressed keys: same name, same bytes). A pack on the bucket
 // that the manifest does not name is a stray that gc may be about to delete, so it is
 // uploaded again, which also makes it young again in gc's eyes.
-func (e *Engine) putFile(ctx context.Context, key, path string, named bool, o engine.Options) error {
+func (e *Engine) putFile(ctx context.Context, key, path string, named bool, o engine.Options) (uploaded bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return false, err
 	}
 	if named {
 		if info, err := e.st.Head(ctx, key); err == nil && info.Size == fi.Size() {
-			return nil
+			return false, nil
 		}
 	}
 	_, err = e.st.Put(ctx, key, engine.CountingReader(f, o.Progress, "Writing "+key, fi.Size()), fi.Size(), store.Cond{})
 	if err != nil {
-		return fmt.Errorf("upload %s: %w", key, err)
+		return false, fmt.Errorf("upload %s: %w", key, err)
 	}
-	return nil
+	return true, nil
 }
