@@ -51,12 +51,13 @@ func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 		if len(bs) < 2 {
 			continue
 		}
-		sort.Slice(bs, func(i, j int) bool { return bs[i].LastModified.After(bs[j].LastModified) })
+		// The same choice readers make: the descendant stays, the others move aside.
+		bs, why := e.rankBundles(ctx, bs)
 		for _, old := range bs[1:] {
 			sha := bundleHex(old.Key)
 			to := fmt.Sprintf("%s-doctor-%s/%s%s", ref, sha[:8], sha, bundleSuffix)
 			out = append(out, engine.Finding{
-				What: fmt.Sprintf("%s has %d bundles; the newest (%s) is used; %s would move to %s", ref, len(bs), bundleHex(bs[0].Key), old.Key, to),
+				What: fmt.Sprintf("%s has %d bundles; the newest (%s) is used, %s; %s would move to %s", ref, len(bs), bundleHex(bs[0].Key), why, old.Key, to),
 				Fix:  func(ctx context.Context) error { return e.move(ctx, old.Key, to) },
 			})
 		}

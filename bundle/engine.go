@@ -69,7 +69,7 @@ func (e *Engine) Caps() engine.Caps { return engine.Caps{} }
 
 // refState is what the bucket holds for one ref.
 type refState struct {
-	bundles   []store.Info // newest first
+	bundles   []store.Info // the one readers use first (rankBundles)
 	hash      object.Hash  // from the newest bundle's name
 	protected bool
 	locked    bool // a push holds (or left) the ref's lock
@@ -135,15 +135,21 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list refs: %w", err)
 	}
-	for ref, r := range st.refs {
+	refNames := make([]string, 0, len(st.refs))
+	for ref := range st.refs {
+		refNames = append(refNames, ref)
+	}
+	sort.Strings(refNames) // warnings in a stable order
+	for _, ref := range refNames {
+		r := st.refs[ref]
 		if len(r.bundles) == 0 {
 			continue
 		}
-		sort.SliceStable(r.bundles, func(i, j int) bool {
-			return r.bundles[i].LastModified.After(r.bundles[j].LastModified)
-		})
+		var why string
+		r.bundles, why = e.rankBundles(ctx, r.bundles)
 		if len(r.bundles) > 1 && !r.locked { // with the lock held it is a push in progress
-			e.warnf("%s has %d bundles on the remote; using the newest (run `git object-store doctor --fix`)", ref, len(r.bundles))
+			e.warnf("%s has %d bundles on the remote; using the newest, %s (%s) (run `git object-store doctor --fix`)",
+				ref, len(r.bundles), bundleHex(r.bundles[0].Key), why)
 		}
 		r.hash, _ = object.ParseHash(bundleHex(r.bundles[0].Key))
 	}

@@ -24,6 +24,13 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 	if err != nil {
 		return nil, err
 	}
+	if len(st.refs) == 0 && st.head == "" && !o.DryRun {
+		// The first push to a remote: the locks rely on conditional writes, so check
+		// that the server honours them rather than risk silently lost updates.
+		if err := engine.CheckConditionalWritesOnce(ctx, e.st); err != nil {
+			return nil, err
+		}
+	}
 	results := make([]engine.Result, len(updates))
 	for i, u := range updates {
 		results[i] = e.pushOne(ctx, st, u, o)
@@ -122,9 +129,11 @@ func (e *Engine) refNow(ctx context.Context, ref string) (*refState, error) {
 		return nil, fmt.Errorf("list %s: %w", ref, err)
 	}
 	if len(r.bundles) > 0 {
+		// Several bundles under the lock are refused by the caller, so no ancestry is
+		// needed here; the order is still deterministic.
 		newest := r.bundles[0]
 		for _, b := range r.bundles[1:] {
-			if b.LastModified.After(newest.LastModified) {
+			if before(b, newest) {
 				newest = b
 			}
 		}
