@@ -8,15 +8,27 @@ import (
 
 // Prefixed scopes s to the keys below prefix: every key is stored as prefix + "/" + key,
 // and List reports keys with the prefix removed. An empty prefix returns s itself. The
-// result implements MetaPutter exactly when s does.
-func Prefixed(s Store, prefix string) Store {
+// result implements MetaPutter, Janitor and Resumer exactly when s does; its Janitor sees
+// only the leftovers below the prefix (see prefixedJanitor), its Resumer's scope names the
+// prefix (see prefixedResumer).
+func Prefixed(s Store, prefix string) (out Store) {
 	prefix = strings.Trim(prefix, "/")
 	if prefix == "" {
 		return s
 	}
 	p := prefixed{s: s, p: prefix + "/"}
-	if _, ok := s.(MetaPutter); ok {
+	if _, ok := s.(Resumer); ok {
+		defer func() { out = withResumer(out, p) }()
+	}
+	_, meta := s.(MetaPutter)
+	_, janitor := s.(Janitor)
+	switch {
+	case meta && janitor:
+		return prefixedMetaJanitor{prefixedMeta{p}}
+	case meta:
 		return prefixedMeta{p}
+	case janitor:
+		return prefixedJanitor{p}
 	}
 	return p
 }

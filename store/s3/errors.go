@@ -35,7 +35,8 @@ var permission = map[string]string{
 	"get": "s3:GetObject", "head": "s3:GetObject", "put": "s3:PutObject", "delete": "s3:DeleteObject",
 	"list": "s3:ListBucket", "create multipart upload": "s3:PutObject", "upload part": "s3:PutObject",
 	"complete multipart upload": "s3:PutObject", "abort multipart upload": "s3:AbortMultipartUpload",
-	"create bucket": "s3:CreateBucket",
+	"create bucket": "s3:CreateBucket", "list multipart uploads": "s3:ListBucketMultipartUploads",
+	"list parts": "s3:ListMultipartUploadParts",
 }
 
 // classify turns a failed response into a *store.Error: sentinel, retryability, hint.

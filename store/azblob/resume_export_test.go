@@ -1,0 +1,6 @@
+package azblob
+
+import "git-remote-object-store/store"
+
+// Reopen opens a second Store on the same container (storetest.Reopener). Tests only.
+func (s *Store) Reopen() (store.Store, error) { return New(s.cfg) }

@@ -1,0 +1,6 @@
+package fs
+
+import "git-remote-object-store/store"
+
+// Reopen opens a second Store on the same directory (storetest.Reopener). Tests only.
+func (s *Store) Reopen() (store.Store, error) { return New(s.root) }

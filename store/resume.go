@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"strings"
+)
+
+// Part is one stored part of an upload in progress.
+type Part struct {
+	Number int   // 1-based
+	Size   int64 // bytes
+	// ETag is the backend's tag for the part, without quotes (S3: the part's ETag; Azure:
+	// the block id; fs: empty). Callers only pass it back to CompleteUpload.
+	ETag string
+}
+
+// Resumer is implemented by backends whose multipart uploads outlive the process that
+// started them: the parts already stored can be listed by another process, which
+// uploads only the missing ones and completes the same upload. It is optional: callers
+// type-assert a Store and fall back to Put when it is missing.
+//
+// An upload is named by its key and the id StartUpload returned. Nothing of it is
+// visible to Get, Head or List until CompleteUpload; an upload that is never completed
+// or aborted is what a Janitor reports as garbage.
+type Resumer interface {
+	// PartSize is the size of every part but the last: UploadPart may refuse other
+	// sizes (S3 needs at least 5 MiB, and R2 equal sizes).
+	PartSize() int64
+	// UploadScope names the bucket, container or directory (and, through Prefixed, the
+	// prefix) without any credential, so that a record of an upload kept elsewhere is
+	// never applied to another store. It is stable across processes.
+	UploadScope() string
+	// StartUpload begins an upload of key and returns its id.
+	StartUpload(ctx context.Context, key string) (id string, err error)
+	// UploadPart stores part n (1-based) of the upload, replacing an earlier part n.
+	UploadPart(ctx context.Context, key, id string, n int, data []byte) (Part, error)
+	// ListParts returns the stored parts of the upload in ascending order, or
+	// ErrNotFound when the upload is gone (completed, aborted, expired). A backend that
+	// keeps nothing of an upload but its parts (Azure) also reports an upload without
+	// any part as gone.
+	ListParts(ctx context.Context, key, id string) ([]Part, error)
+	// CompleteUpload makes the object key out of parts (ascending, as ListParts or
+	// UploadPart reported them), honouring c exactly as Put does, and ends the upload;
+	// stored parts that are not named are dropped. A failed completion leaves the object
+	// as it was.
+	CompleteUpload(ctx context.Context, key, id string, parts []Part, c Cond) (Info, error)
+	// AbortUpload drops the upload and its parts. An upload that is already gone is not
+	// an error. Where parts cannot be dropped without risk to a committed object (Azure,
+	// when the blob exists or another upload is staging blocks on it) they are left to
+	// expire.
+	AbortUpload(ctx context.Context, key, id string) error
+}
+
+// prefixedResumer is Prefixed's Resumer: keys get the prefix, the scope names it.
+type prefixedResumer struct{ p prefixed }
+
+func (r prefixedResumer) inner() Resumer { return r.p.s.(Resumer) }
+
+func (r prefixedResumer) PartSize() int64 { return r.inner().PartSize() }
+
+func (r prefixedResumer) UploadScope() string {
+	return r.inner().UploadScope() + " prefix " + strings.TrimSuffix(r.p.p, "/")
+}
+
+func (r prefixedResumer) StartUpload(ctx context.Context, key string) (string, error) {
+	return r.inner().StartUpload(ctx, r.p.p+key)
+}
+
+func (r prefixedResumer) UploadPart(ctx context.Context, key, id string, n int, data []byte) (Part, error) {
+	return r.inner().UploadPart(ctx, r.p.p+key, id, n, data)
+}
+
+func (r prefixedResumer) ListParts(ctx context.Context, key, id string) ([]Part, error) {
+	return r.inner().ListParts(ctx, r.p.p+key, id)
+}
+
+func (r prefixedResumer) CompleteUpload(ctx context.Context, key, id string, parts []Part, c Cond) (Info, error) {
+	info, err := r.inner().CompleteUpload(ctx, r.p.p+key, id, parts, c)
+	return r.p.fix(info), err
+}
+
+func (r prefixedResumer) AbortUpload(ctx context.Context, key, id string) error {
+	return r.inner().AbortUpload(ctx, r.p.p+key, id)
+}
+
+// withResumer adds prefixedResumer's methods to s, one of Prefixed's results (which
+// keeps whichever of MetaPutter and Janitor it has).
+func withResumer(s Store, p prefixed) Store {
+	r := prefixedResumer{p}
+	switch v := s.(type) {
+	case prefixedMetaJanitor:
+		return struct {
+			prefixedMetaJanitor
+			prefixedResumer
+		}{v, r}
+	case prefixedMeta:
+		return struct {
+			prefixedMeta
+			prefixedResumer
+		}{v, r}
+	case prefixedJanitor:
+		return struct {
+			prefixedJanitor
+			prefixedResumer
+		}{v, r}
+	case prefixed:
+		return struct {
+			prefixed
+			prefixedResumer
+		}{v, r}
+	}
+	return s
+}
