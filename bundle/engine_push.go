@@ -143,14 +143,15 @@ func (e *Engine) refNow(ctx context.Context, ref string) (*refState, error) {
 }
 
 // upload streams header + pack straight into the store: no temporary file, no buffer
-// beyond the store's part size.
+// beyond a few parts. The pack is written deterministically, so a push killed part-way
+// resumes (engine.PutResumable) instead of starting from zero.
 func (e *Engine) upload(ctx context.Context, key string, u engine.Update, o engine.Options) error {
 	pr, pw := io.Pipe()
 	go func() {
 		pw.CloseWithError(e.writeBundle(pw, u.Dst, u.Src))
 	}()
 	body := engine.CountingReader(pr, o.Progress, "Writing "+key, -1)
-	_, err := e.st.Put(ctx, key, body, -1, store.Cond{})
+	_, err := engine.PutResumable(ctx, e.st, key, body, -1, store.Cond{}, e.resumeOptions())
 	pr.CloseWithError(errors.New("upload ended"))
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)

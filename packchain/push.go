@@ -24,6 +24,7 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 	var uploaded *PackEntry
 	var up upload
 	window := PushWindow()
+	rep := &repairer{e: e}
 	for try := 0; try < maxCASTries; try++ {
 		m, etag, err := e.load(ctx)
 		if err != nil {
@@ -95,7 +96,11 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		if etag == "" {
 			e.writeFormat(ctx)
 		}
-		casCtx, cancel := up.deadline(ctx, window)
+		repaired, err := rep.apply(ctx, m, next, window, o)
+		if err != nil {
+			return nil, err
+		}
+		casCtx, cancel := earliest(append(repaired, up)...).deadline(ctx, window)
 		err = e.putManifest(casCtx, next, etag)
 		cancel()
 		if err == nil {
@@ -273,7 +278,7 @@ func (e *Engine) putFile(ctx context.Context, key, path string, named bool, o en
 			return false, nil
 		}
 	}
-	_, err = e.st.Put(ctx, key, engine.CountingReader(f, o.Progress, "Writing "+key, fi.Size()), fi.Size(), store.Cond{})
+	_, err = engine.PutResumable(ctx, e.st, key, engine.CountingReader(f, o.Progress, "Writing "+key, fi.Size()), fi.Size(), store.Cond{}, e.resumeOptions())
 	if err != nil {
 		return false, fmt.Errorf("upload %s: %w", key, err)
 	}
