@@ -12,6 +12,7 @@ import (
 
 	"git-remote-object-store/bundle"
 	"git-remote-object-store/engine"
+	"git-remote-object-store/gitpack"
 	"git-remote-object-store/packchain"
 	"git-remote-object-store/reflock"
 	"git-remote-object-store/remote"
@@ -19,12 +20,13 @@ import (
 )
 
 // cmdDoctor checks a remote end to end: URL, credentials and reachability, permissions
-// (a probe object is written, read and deleted), clock skew against the store, the
-// engine, and damage to the layout; --fix repairs what it safely can.
+// (a probe object is written, read and deleted), clock skew against the store, whether
+// the store honours conditional writes (engine.CheckConditionalWrites), the engine, and
+// damage to the layout; --fix repairs what it safely can.
 func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fix := fl.Bool("fix", false, "repair what can be repaired (duplicate bundles are moved aside, stale locks removed, HEAD reset)")
+	fix := fl.Bool("fix", false, "repair what can be repaired (duplicate bundles are moved aside, stale locks removed, HEAD reset, leftovers of interrupted uploads removed)")
 	if err := fl.Parse(args); err != nil || fl.NArg() != 1 {
 		fmt.Fprintln(stderr, "usage: git-remote-object-store doctor [--fix] <url>")
 		return exitUsage
@@ -62,6 +64,11 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	say(true, "write, read and delete permissions (probe object written and removed)")
 	skew := time.Since(now)
 	say(skew < time.Minute && skew > -time.Minute, "clock: this machine is %s from the store's clock", skew.Round(time.Second))
+	if err := engine.CheckConditionalWrites(ctx, st); err != nil {
+		say(false, "conditional writes: %v", err)
+		return exitFail
+	}
+	say(true, "conditional writes: If-None-Match and If-Match are honoured (locks and compare-and-swap are safe)")
 	r, err := remote.Open(ctx, url)
 	if err != nil {
 		say(false, "engine: %v", err)
@@ -71,7 +78,8 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	var findings []engine.Finding
 	var notes []string
 	if r.Engine == remote.EnginePackchain {
-		findings, notes, err = packchain.NewEngine(r.Store, nil, io.Discard).Doctor(ctx, "")
+		// Inside a clone, --fix can write a missing pack again from the local objects.
+		findings, notes, err = packchain.NewEngine(r.Store, localRepo(), io.Discard).Doctor(ctx, "")
 	} else {
 		e := bundle.NewEngine(r.Store, nil, bundle.Config{Warn: io.Discard})
 		findings, err = e.Doctor(ctx, time.Now().Add(-skew), reflock.TTLFromEnv())
@@ -83,6 +91,7 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	for _, n := range notes {
 		fmt.Fprintf(stdout, "note %s\n", n)
 	}
+	findings = append(findings, leftoverFindings(ctx, st, stdout)...)
 	if len(findings) == 0 {
 		say(true, "layout: no damage found")
 		return exitOK
@@ -94,6 +103,19 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFail
 	}
 	return exitOK
+}
+
+// localRepo is the repository doctor runs in, or nil outside one.
+func localRepo() *gitpack.Repo {
+	dir, err := gitpack.Discover(".")
+	if err != nil {
+		return nil
+	}
+	repo, err := gitpack.Open(dir)
+	if err != nil {
+		return nil
+	}
+	return repo
 }
 
 type stopErr struct{}
@@ -136,4 +158,47 @@ func firstOf(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// leftoverAge is how long an upload must have been silent before doctor and gc call what
+// it left behind abandoned: far beyond any real upload, so a running push is never hit.
+const leftoverAge = 24 * time.Hour
+
+// leftovers lists what interrupted uploads left below st's prefix more than leftoverAge
+// ago (store.Janitor); j is nil when the backend cannot tell.
+func leftovers(ctx context.Context, st store.Store) (j store.Janitor, gs []store.Garbage, err error) {
+	j, ok := st.(store.Janitor)
+	if !ok {
+		return nil, nil, nil
+	}
+	err = j.ListGarbage(ctx, "", time.Now().Add(-leftoverAge), func(g store.Garbage) error {
+		gs = append(gs, g)
+		return nil
+	})
+	return j, gs, err
+}
+
+// leftoverFindings reports each leftover as a doctor finding whose fix removes it. Not
+// being allowed to list them is a note, not a failure: it is housekeeping.
+func leftoverFindings(ctx context.Context, st store.Store, stdout io.Writer) []engine.Finding {
+	j, gs, err := leftovers(ctx, st)
+	if j == nil {
+		return nil
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "note leftovers of interrupted uploads: cannot list them: %v\n", err)
+		return nil
+	}
+	if len(gs) == 0 {
+		fmt.Fprintln(stdout, "ok   leftovers of interrupted uploads: none older than a day")
+		return nil
+	}
+	var findings []engine.Finding
+	for _, g := range gs {
+		findings = append(findings, engine.Finding{
+			What: fmt.Sprintf("abandoned leftover of an interrupted upload: %s", g),
+			Fix:  func(ctx context.Context) error { return j.RemoveGarbage(ctx, g) },
+		})
+	}
+	return findings
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"git-remote-object-store/engine"
 	"git-remote-object-store/packchain"
 	"git-remote-object-store/remote"
+	"git-remote-object-store/store"
 )
 
 // openPackchain opens url for a verb only the packchain engine has (cat, compact, gc).
@@ -105,9 +107,50 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s %s (%d bytes): %s\n", verb, it.Name, it.Bytes, it.Reason)
 	}
 	fmt.Fprintf(stdout, "%s %d pack(s), %d bytes\n", verb, len(items), total)
+	if err == nil {
+		err = gcLeftovers(ctx, fl.Arg(0), *dry, stdout)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: %v\n", err)
 		return exitFail
 	}
 	return exitOK
+}
+
+// gcLeftovers removes what interrupted uploads left below url's prefix more than
+// leftoverAge ago (multipart uploads, uncommitted blocks, temporary files), printing each;
+// with dry it only prints. Backends that cannot list leftovers are skipped silently.
+func gcLeftovers(ctx context.Context, url string, dry bool, stdout io.Writer) error {
+	loc, err := remote.Parse(url)
+	if err != nil {
+		return err
+	}
+	st, err := remote.OpenStore(ctx, loc)
+	if err != nil {
+		return err
+	}
+	j, gs, err := leftovers(ctx, store.Prefixed(st, loc.Prefix))
+	if j == nil || err != nil {
+		return err
+	}
+	verb := "removed"
+	if dry {
+		verb = "would remove"
+	}
+	var errs []error
+	n := 0
+	for _, g := range gs {
+		if !dry {
+			if err := j.RemoveGarbage(ctx, g); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		n++
+		fmt.Fprintf(stdout, "%s %s\n", verb, g)
+	}
+	if n > 0 {
+		fmt.Fprintf(stdout, "%s %d leftover(s) of interrupted uploads\n", verb, n)
+	}
+	return errors.Join(errs...)
 }

@@ -60,3 +60,19 @@ func (w *world) doctorFindsAndFixes(url string, wants ...string) {
 		w.t.Fatalf("problems left after --fix: %v\n%s", err, out)
 	}
 }
+
+// TestDoctorChecksConditionalWrites: doctor probes that the store honours If-None-Match
+// and If-Match, says so, and leaves no probe object behind.
+func TestDoctorChecksConditionalWrites(t *testing.T) {
+	w := newWorld(t)
+	dir := mkdir(t, t.TempDir(), "bucket")
+	url := "fs+file://" + dir + "/repo"
+	w.git(w.repo(1), "push", "-q", url, "main")
+	out, err := w.tool("doctor", url)
+	if err != nil || !strings.Contains(out, "ok   conditional writes: If-None-Match and If-Match are honoured") {
+		t.Fatalf("doctor on an fs remote should report conditional writes ok (err %v):\n%s", err, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "repo", ".probe", "*")); len(left) != 0 {
+		t.Fatalf("the probe left %v behind", left)
+	}
+}

@@ -69,7 +69,7 @@ func manifestOf(t *testing.T, st store.Store) *packchain.Manifest {
 func TestPackchainCompactAndGC(t *testing.T) {
 	forPackchain(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := newURL()
-		w.setenv(packchain.PushWindowEnv, "1s") // so a one-second grace is allowed
+		w.setenv(packchain.PushWindowEnv, "4s") // so a four-second grace is allowed
 		src := w.repo(2)
 		w.git(src, "push", "-q", url, "main")
 		for i := range 3 {
@@ -117,15 +117,15 @@ func TestPackchainCompactAndGC(t *testing.T) {
 		if out, err := w.tool("gc", "--grace", "0s", url); err == nil || !strings.Contains(out, "shorter than the push window") {
 			t.Fatalf("gc with a grace below the push window was not refused: %v\n%s", err, out)
 		}
-		time.Sleep(2100 * time.Millisecond) // the grace, and a second of Last-Modified rounding
-		out, err = w.tool("gc", "--grace", "1s", "--dry-run", url)
+		time.Sleep(5100 * time.Millisecond) // the grace, and a second of Last-Modified rounding
+		out, err = w.tool("gc", "--grace", "4s", "--dry-run", url)
 		if err != nil || !strings.Contains(out, "would delete 6 pack(s)") || !strings.Contains(out, "never named") {
 			t.Fatalf("gc --dry-run: %v\n%s", err, out)
 		}
 		if got := packs(t, st); len(got) != 7 {
 			t.Fatalf("dry run deleted something: %d packs left", len(got))
 		}
-		if out, err := w.tool("gc", "--grace", "1s", url); err != nil || !strings.Contains(out, "deleted 6 pack(s)") {
+		if out, err := w.tool("gc", "--grace", "4s", url); err != nil || !strings.Contains(out, "deleted 6 pack(s)") {
 			t.Fatalf("gc: %v\n%s", err, out)
 		}
 		if got := packs(t, st); len(got) != 1 {

@@ -149,7 +149,7 @@ func TestPackchainCompactAndGCDuringPushes(t *testing.T) {
 		const pushers, rounds = 4, 6
 		// The smallest grace gc allows is the push window: make both small, so gc
 		// really deletes while pushes and compactions are between upload and CAS.
-		w.setenv(packchain.PushWindowEnv, "3s")
+		w.setenv(packchain.PushWindowEnv, "6s")
 		url := newURL()
 		w.git(w.repo(2), "push", "-q", url, "main")
 		cl := w.clones(url, pushers)
@@ -165,7 +165,7 @@ func TestPackchainCompactAndGCDuringPushes(t *testing.T) {
 					return
 				default:
 				}
-				for _, args := range [][]string{{"compact", "-q", url}, {"gc", "--grace", "3s", url}} {
+				for _, args := range [][]string{{"compact", "-q", url}, {"gc", "--grace", "6s", url}} {
 					if out, err := w.tool(args...); err != nil {
 						mu.Lock()
 						maintErr = append(maintErr, fmt.Sprintf("%s: %v\n%s", args[0], err, out))
@@ -199,8 +199,8 @@ func TestPackchainCompactAndGCDuringPushes(t *testing.T) {
 		}
 		// One last compaction and gc past the grace, then check everything.
 		w.tool("compact", "-q", url)
-		time.Sleep(4100 * time.Millisecond) // the grace, and a second of Last-Modified rounding
-		if out, err := w.tool("gc", "--grace", "3s", url); err != nil {
+		time.Sleep(7100 * time.Millisecond) // the grace, and a second of Last-Modified rounding
+		if out, err := w.tool("gc", "--grace", "6s", url); err != nil {
 			t.Fatalf("final gc: %v\n%s", err, out)
 		}
 		final := w.clone(url)

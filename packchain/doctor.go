@@ -38,7 +38,7 @@ func (e *Engine) Doctor(ctx context.Context, tmpDir string) (findings []engine.F
 		size, ok := sizes[p.Name+".pack"]
 		switch {
 		case !ok:
-			findings = append(findings, engine.Finding{What: fmt.Sprintf("%s is named by the manifest but missing from the bucket; push again from a clone that has its commits (%s)", packKey(p.Name), strings.Join(shortIDs(p.Tips), ", "))})
+			findings = append(findings, e.missingPackFinding(p))
 			continue
 		case p.Size > 0 && size != p.Size:
 			findings = append(findings, engine.Finding{What: fmt.Sprintf("%s is %d bytes, the manifest says %d (damaged); push again from a clone that has its commits", packKey(p.Name), size, p.Size)})
@@ -132,6 +132,45 @@ func (e *Engine) Doctor(ctx context.Context, tmpDir string) (findings []engine.F
 		notes = append(notes, fmt.Sprintf("%d stray pack(s), %d bytes, from lost races or interrupted pushes; gc deletes them after the grace", stray, strayBytes))
 	}
 	return findings, notes, nil
+}
+
+// missingPackFinding reports a pack the manifest names but the bucket lacks. Run inside a
+// clone that has the pack's commits, --fix writes it again from there (repair.go).
+func (e *Engine) missingPackFinding(p PackEntry) engine.Finding {
+	f := engine.Finding{What: fmt.Sprintf("%s is named by the manifest but missing from the bucket; clones and fetches of its commits fail. Run doctor --fix inside a clone that has its commits (%s), or push from one",
+		packKey(p.Name), strings.Join(shortIDs(p.Tips), ", "))}
+	if e.repo == nil {
+		return f
+	}
+	if _, err := e.rebuildable(p); err != nil {
+		f.What += fmt.Sprintf(" (this clone cannot: %v)", err)
+		return f
+	}
+	f.Fix = func(ctx context.Context) error {
+		m, _, err := e.load(ctx)
+		if err != nil {
+			return err
+		}
+		rb, err := e.rebuildPack(ctx, m, p, engine.Options{})
+		if err != nil {
+			return err
+		}
+		// Named like any new pack: within the push window of its upload (window.go).
+		window := PushWindow()
+		ctx, cancel := rb.up.deadline(ctx, window)
+		defer cancel()
+		return e.update(ctx, func(next *Manifest) error {
+			if !next.HasPack(p.Name) {
+				return errNoChange
+			}
+			if !next.HasPack(rb.entry.Name) && !rb.up.fresh(window) {
+				return fmt.Errorf("the rebuilt pack %s was uploaded more than half the push window (%s) ago; run doctor --fix again", rb.entry.Name, window)
+			}
+			replacePack(next, p.Name, *rb.entry)
+			return nil
+		})
+	}
+	return f
 }
 
 func shortIDs(ids []string) []string {

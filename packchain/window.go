@@ -54,6 +54,18 @@ func (u upload) fresh(window time.Duration) bool {
 	return !u.started.IsZero() && time.Since(u.started) < window/2
 }
 
+// earliest is the upload a CAS naming all of ups must be timed from: the oldest that
+// this process made (skipped ones, named already, do not count).
+func earliest(ups ...upload) upload {
+	var first upload
+	for _, u := range ups {
+		if !u.started.IsZero() && (first.started.IsZero() || u.started.Before(first.started)) {
+			first = u
+		}
+	}
+	return first
+}
+
 // deadline bounds the CAS that names the pack, so a request that hangs cannot land after
 // gc may have judged the pack old.
 func (u upload) deadline(ctx context.Context, window time.Duration) (context.Context, context.CancelFunc) {
