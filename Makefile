@@ -1,7 +1,9 @@
 # git-remote-object-store — the targets the README and CI use.
 GO      ?= go
 BIN     ?= bin/git-remote-object-store
-GOFLAGS_BUILD = -trimpath -ldflags=-buildid=
+# -trimpath and -buildvcs=false keep the checkout's path and git state out of the binary:
+# the same source gives the same sha256 in any clone on any machine (same Go version and target).
+GOFLAGS_BUILD = -trimpath -buildvcs=false -ldflags=-buildid=
 
 .PHONY: build test stress demo vet fmt bench clean
 
@@ -26,6 +28,24 @@ demo: build
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+
+fmt:
+	gofmt -w .
+
+# The benchmarks that need no network: pack writing and indexing, ours beside git's, on
+# this repository. The others need the test servers (scripts/test-servers.sh start, which
+# installs them on first use) and, for two of them, a large bare repository you fetch.
+bench:
+	bench/gitpack.sh
+	@echo
+	@echo 'Not run here. On another repository (a clone or bare git dir you fetched):'
+	@echo '  bench/gitpack.sh <repo-or-bare-gitdir> [rev...]'
+	@echo 'Against the test servers (export GROS_SERVER_RUN=$$(scripts/test-servers.sh start)):'
+	@echo '  bench/engines.sh <bare-repo> [ref]      bundle vs packchain: push, clone, fetch, cat (needs aws CLI)'
+	@echo '  bench/bundle-e2e.sh <bare-repo> [ref]   bundle engine beside git clone --no-local and git bundle'
+	@echo '  bench/lfs.sh [MiB]                      one LFS object up and down (needs git-lfs)'
+	@echo '  SIZE_MB=1024 bench/s3stream.sh          S3 streaming, ours vs aws s3 cp (needs aws CLI)'
+	@echo 'e.g. git clone --bare https://github.com/git/git /tmp/git.git && bench/engines.sh /tmp/git.git'
 
 clean:
 	rm -rf bin

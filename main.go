@@ -14,7 +14,7 @@ import (
 	"syscall"
 )
 
-// Exit codes (DESIGN §7).
+// Exit codes (docs/architecture.md, "Exit codes").
 const (
 	exitOK    = 0
 	exitFail  = 1

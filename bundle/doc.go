@@ -13,5 +13,6 @@
 // on a bucket is outside input; the pack is left in the reader and streamed, never held.
 //
 // The engine (engine*.go) stores one full-history bundle per ref, byte-compatible with
-// awslabs/git-remote-s3's bucket layout (DESIGN §4.1).
+// awslabs/git-remote-s3's bucket layout (docs/architecture.md, "Bucket layout: bundle
+// engine").
 package bundle

@@ -1,6 +1,7 @@
 package bundle
 
-// The bundle engine: DESIGN §4.1, byte-compatible with awslabs/git-remote-s3.
+// The bundle engine: docs/architecture.md, "Bucket layout: bundle engine" and
+// "Concurrency: bundle engine"; byte-compatible with awslabs/git-remote-s3.
 
 import (
 	"context"

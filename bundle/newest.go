@@ -1,9 +1,9 @@
 package bundle
 
-// Which bundle readers use when a ref has several (DESIGN §4.1): the descendant, never
-// the latest by clock alone. Last-Modified has one-second resolution on S3 (and is the
-// start of the upload for a multipart one), so two bundles of one push can carry the same
-// time, or the ancestor the later one.
+// Which bundle readers use when a ref has several (docs/architecture.md, "Concurrency:
+// bundle engine"): the descendant, never the latest by clock alone. Last-Modified has
+// one-second resolution on S3 (and is the start of the upload for a multipart one), so
+// two bundles of one push can carry the same time, or the ancestor the later one.
 //
 // Ancestry is proven from two sources, both exact:
 //   - the local repository, when it holds the candidate descendant: IsAncestor walks its

@@ -2,7 +2,8 @@
 // self-contained pack of only the new objects, and one small JSON manifest, replaced by
 // compare-and-swap on its ETag, names every ref and every live pack.
 //
-// Layout under the remote's prefix (DESIGN §4.2):
+// Layout under the remote's prefix (docs/architecture.md, "Bucket layout: packchain
+// engine"):
 //
 //	FORMAT                               "packchain-v2"
 //	packchain/manifest.json              the only mutable object (If-None-Match create, If-Match replace)

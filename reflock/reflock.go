@@ -1,9 +1,10 @@
-// Package reflock is the per-ref push lock of the bundle layout (DESIGN §4.1): an object
-// created with If-None-Match, whose body names its owner with a random token. A lock is
-// stale when the store's own Last-Modified is older than the TTL; a stale lock is taken
-// over with a conditional replace on its ETag, never delete-then-create, so two pushers
-// that both see it stale cannot both win. A lock held through a long upload is refreshed
-// by rewriting it (If-Match on our own ETag), which moves its Last-Modified forward.
+// Package reflock is the per-ref push lock of the bundle layout (docs/architecture.md,
+// "Concurrency: bundle engine"): an object created with If-None-Match, whose body names
+// its owner with a random token. A lock is stale when the store's own Last-Modified is
+// older than the TTL; a stale lock is taken over with a conditional replace on its ETag,
+// never delete-then-create, so two pushers that both see it stale cannot both win. A
+// lock held through a long upload is refreshed by rewriting it (If-Match on our own
+// ETag), which moves its Last-Modified forward.
 //
 // Time is always the store's: staleness compares the lock's Last-Modified with the
 // Last-Modified of a probe object we write ourselves, so a client with a wrong clock

@@ -70,9 +70,9 @@ func openS3(loc *Location, named map[string]string) (store.Store, error) {
 	return st, nil
 }
 
-// openAzure picks Azure credentials in the order of DESIGN §6: a named credential, then
-// AZURE_STORAGE_CONNECTION_STRING, then AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or
-// AZURE_STORAGE_SAS_TOKEN.
+// openAzure picks Azure credentials in the order of docs/architecture.md, "Credentials":
+// a named credential, then AZURE_STORAGE_CONNECTION_STRING, then AZURE_STORAGE_ACCOUNT
+// with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN.
 func openAzure(loc *Location, named map[string]string) (store.Store, error) {
 	get := func(k string) string {
 		if named != nil {
