@@ -10,7 +10,8 @@ GOFLAGS_BUILD = -trimpath -buildvcs=false -ldflags=-buildid=
 build:
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) .
 
-# Starts versitygw and Azurite on 127.0.0.1, runs every test against them and fs, stops them.
+# Starts versitygw, SeaweedFS (two S3s) and Azurite on 127.0.0.1 in a run directory of its
+# own, runs every test against them and fs, stops exactly those servers.
 test:
 	scripts/test.sh
 

@@ -2,7 +2,7 @@
 # Push and clone a large repository through the helper against the test versitygw
 # (bundle engine), beside `git clone --no-local` from a local bare copy and
 # `git bundle create` of the same ref, in one run. Prints seconds, bytes and peak RSS.
-#   bench/bundle-e2e.sh <bare-repo> [ref]        (servers from scripts/test-servers.sh start)
+#   bench/bundle-e2e.sh <bare-repo> [ref]        (servers: export GROS_SERVER_RUN=$(scripts/test-servers.sh start))
 set -euo pipefail
 src=$(cd "$1" && pwd)
 ref=${2:-refs/heads/master}

@@ -3,7 +3,7 @@
 # (a) first push, (b) clone, (c) one-commit push, (d) fetch of that one commit, and for
 # packchain (e) cat of one file without cloning —
 # seconds and bytes stored on the bucket after each step.
-#   bench/engines.sh <bare-repo> [ref]        (servers from scripts/test-servers.sh start)
+#   bench/engines.sh <bare-repo> [ref]        (servers: export GROS_SERVER_RUN=$(scripts/test-servers.sh start))
 set -euo pipefail
 src=$(cd "$1" && pwd)
 ref=${2:-refs/heads/master}

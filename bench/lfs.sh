@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Upload and download of one LFS object through git-lfs and our agent against the test
 # versitygw; prints seconds and MB/s each way.
-#   bench/lfs.sh [MiB]        (servers from scripts/test-servers.sh start; default 100)
+#   bench/lfs.sh [MiB]        (servers: export GROS_SERVER_RUN=$(scripts/test-servers.sh start); default 100)
 set -euo pipefail
 mib=${1:-100}
 source "$(dirname "$0")/lib.sh"

@@ -2,7 +2,8 @@
 # scratch directory removed on exit, this project's binary built with its helper names
 # linked into $tmp/bin (first on PATH), and new_bucket to make a fresh bucket.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-eval "$(scripts/test-servers.sh env)"
+: "${GROS_SERVER_RUN:?start the servers first: export GROS_SERVER_RUN=$(scripts/test-servers.sh start)}"
+eval "$(scripts/test-servers.sh env "$GROS_SERVER_RUN")"
 export AWS_ACCESS_KEY_ID=$GROS_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$GROS_TEST_S3_SECRET_KEY \
   AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 tmp=$(mktemp -d)

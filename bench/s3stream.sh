@@ -4,7 +4,8 @@
 # scripts/test-servers.sh start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(scripts/test-servers.sh env)"
+: "${GROS_SERVER_RUN:?start the servers first: export GROS_SERVER_RUN=$(scripts/test-servers.sh start)}"
+eval "$(scripts/test-servers.sh env "$GROS_SERVER_RUN")"
 export AWS_ACCESS_KEY_ID=$GROS_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$GROS_TEST_S3_SECRET_KEY AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 SIZE_MB=${SIZE_MB:-1024}
 tmp=$(mktemp -d)
