@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
@@ -35,31 +33,12 @@ func init() {
 	})
 }
 
-// seaweedFSConfig is the SeaweedFS S3 gateway scripts/test-servers.sh starts
-// (GROS_TEST_S3B_*), with a fresh bucket name; it skips t (fails it under CI=true) when
-// the server is not configured.
-func seaweedFSConfig(t testing.TB) s3.Config {
-	t.Helper()
-	endpoint, id, secret := os.Getenv("GROS_TEST_S3B_ENDPOINT"), os.Getenv("GROS_TEST_S3B_ACCESS_KEY"), os.Getenv("GROS_TEST_S3B_SECRET_KEY")
-	testenv.Need(t, endpoint != "" && id != "" && secret != "", "the second S3 test server, SeaweedFS (GROS_TEST_S3B_ENDPOINT)")
-	region := os.Getenv("GROS_TEST_S3B_REGION")
-	if region == "" {
-		region = "us-east-1"
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	return s3.Config{
-		Endpoint: endpoint, Bucket: "t-" + hex.EncodeToString(b), Region: region, PathStyle: true,
-		Credentials: s3.Static{AccessKeyID: id, SecretAccessKey: secret},
-	}
-}
-
 // seaweedFSBucket creates a fresh, empty bucket on the SeaweedFS server and returns its
 // config. The helper processes sign with the one AWS_* key pair cloudEnv exports, so
 // SeaweedFS must accept that pair (scripts/test-servers.sh gives both S3 servers the same).
 func seaweedFSBucket(t testing.TB) s3.Config {
 	t.Helper()
-	cfg := seaweedFSConfig(t)
+	cfg := testenv.SeaweedFSConfig(t)
 	if id := os.Getenv("AWS_ACCESS_KEY_ID"); id != os.Getenv("GROS_TEST_S3B_ACCESS_KEY") || os.Getenv("AWS_SECRET_ACCESS_KEY") != os.Getenv("GROS_TEST_S3B_SECRET_KEY") {
 		t.Fatal("GROS_TEST_S3B_ACCESS_KEY/SECRET_KEY differ from the AWS_* pair the helpers get (GROS_TEST_S3_*): give both S3 test servers one key pair")
 	}

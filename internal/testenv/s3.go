@@ -3,6 +3,7 @@ package testenv
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"testing"
 
 	"git-remote-object-store/store"
@@ -48,4 +49,25 @@ func S3Store(t testing.TB) store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// SeaweedFSConfig returns a config for a fresh, empty bucket on the second S3 test
+// server, SeaweedFS's S3 gateway (GROS_TEST_S3B_*), which scripts/test-servers.sh starts
+// so that what the suites prove is S3's behaviour and not one server's. It skips t (fails
+// it under CI=true) when that server is not configured.
+func SeaweedFSConfig(t testing.TB) s3.Config {
+	t.Helper()
+	endpoint, id, secret := os.Getenv("GROS_TEST_S3B_ENDPOINT"), os.Getenv("GROS_TEST_S3B_ACCESS_KEY"), os.Getenv("GROS_TEST_S3B_SECRET_KEY")
+	Need(t, endpoint != "" && id != "" && secret != "", "the second S3 test server, SeaweedFS (GROS_TEST_S3B_ENDPOINT)")
+	region := os.Getenv("GROS_TEST_S3B_REGION")
+	if region == "" {
+		region = "us-east-1"
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	return s3.Config{
+		Endpoint: endpoint, Bucket: "t-" + hex.EncodeToString(b), Region: region, PathStyle: true,
+		Credentials: s3.Static{AccessKeyID: id, SecretAccessKey: secret},
+		PartSize:    s3.MinPartSize,
+	}
 }

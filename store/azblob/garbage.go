@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"git-remote-object-store/sigv4"
@@ -16,22 +14,6 @@ import (
 )
 
 var _ store.Janitor = (*Store)(nil)
-
-// uncommittedPage is one List Blobs page with include=uncommittedblobs. A blob that has
-// only uncommitted blocks is listed with Content-Length 0; a committed blob with stray
-// blocks is listed as the committed blob.
-type uncommittedPage struct {
-	Blobs []struct {
-		Name       string `xml:"Name"`
-		Properties struct {
-			CreationTime  string `xml:"Creation-Time"`
-			LastModified  string `xml:"Last-Modified"`
-			Etag          string `xml:"Etag"`
-			ContentLength int64  `xml:"Content-Length"`
-		} `xml:"Properties"`
-	} `xml:"Blobs>Blob"`
-	NextMarker string `xml:"NextMarker"`
-}
 
 type blockList struct {
 	Uncommitted []struct {
@@ -47,55 +29,23 @@ type blockList struct {
 // those blocks would mean re-committing the blob, and Azure discards them by itself a
 // week after the last Put Block.
 func (s *Store) ListGarbage(ctx context.Context, prefix string, olderThan time.Time, fn func(store.Garbage) error) error {
-	marker, last := "", ""
-	for {
-		q := []sigv4.Param{{Name: "restype", Value: "container"}, {Name: "comp", Value: "list"},
-			{Name: "include", Value: "uncommittedblobs"}, {Name: "prefix", Value: prefix},
-			{Name: "maxresults", Value: strconv.Itoa(s.cfg.ListPageSize)}}
-		if marker != "" {
-			q = append(q, sigv4.Param{Name: "marker", Value: marker})
+	return s.listBlobs(ctx, "list uncommitted blobs", prefix, "uncommittedblobs", func(b blobEntry) error {
+		if b.Properties.ContentLength != 0 {
+			return nil // a committed blob
 		}
-		var page uncommittedPage
-		_, err := s.do(ctx, &request{op: "list uncommitted blobs", method: "GET", key: prefix, container: true, query: q}, func(resp *http.Response) error {
-			page = uncommittedPage{}
-			data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-			if err != nil {
-				return err
-			}
-			return xml.Unmarshal(data, &page)
-		})
+		t, err := time.Parse(time.RFC1123, firstSet(b.Properties.LastModified, b.Properties.CreationTime))
+		if err != nil || !t.Before(olderThan) {
+			return nil // too young, or no date to judge by: never guess "abandoned"
+		}
+		size, err := s.uncommittedSize(ctx, b.Name)
+		if errors.Is(err, errCommitted) || errors.Is(err, store.ErrNotFound) {
+			return nil // an empty committed blob, or gone meanwhile
+		}
 		if err != nil {
 			return err
 		}
-		for _, b := range page.Blobs {
-			if !strings.HasPrefix(b.Name, prefix) || last != "" && b.Name <= last {
-				continue
-			}
-			last = b.Name
-			if b.Properties.ContentLength != 0 {
-				continue // a committed blob
-			}
-			t, err := time.Parse(time.RFC1123, firstSet(b.Properties.LastModified, b.Properties.CreationTime))
-			if err != nil || !t.Before(olderThan) {
-				continue // too young, or no date to judge by: never guess "abandoned"
-			}
-			size, err := s.uncommittedSize(ctx, b.Name)
-			if errors.Is(err, errCommitted) || errors.Is(err, store.ErrNotFound) {
-				continue // an empty committed blob, or gone meanwhile
-			}
-			if err != nil {
-				return err
-			}
-			g := store.Garbage{Kind: store.GarbageBlocks, Key: b.Name, Size: size, Time: t.UTC(), ID: store.Unquote(b.Properties.Etag)}
-			if err := fn(g); err != nil {
-				return err
-			}
-		}
-		if page.NextMarker == "" || page.NextMarker == marker {
-			return nil
-		}
-		marker = page.NextMarker
-	}
+		return fn(store.Garbage{Kind: store.GarbageBlocks, Key: b.Name, Size: size, Time: t.UTC(), ID: store.Unquote(b.Properties.Etag)})
+	})
 }
 
 var errCommitted = errors.New("azblob: the blob has a committed version")

@@ -13,29 +13,51 @@ import (
 	"git-remote-object-store/store"
 )
 
+// blobEntry is one blob of a List Blobs page. With include=uncommittedblobs a blob that
+// has only uncommitted blocks is listed with Content-Length 0, and a committed blob with
+// stray blocks as the committed blob.
+type blobEntry struct {
+	Name       string `xml:"Name"`
+	Properties struct {
+		CreationTime  string `xml:"Creation-Time"`
+		LastModified  string `xml:"Last-Modified"`
+		Etag          string `xml:"Etag"`
+		ContentLength int64  `xml:"Content-Length"`
+	} `xml:"Properties"`
+}
+
 type enumeration struct {
-	Blobs []struct {
-		Name       string `xml:"Name"`
-		Properties struct {
-			LastModified  string `xml:"Last-Modified"`
-			Etag          string `xml:"Etag"`
-			ContentLength int64  `xml:"Content-Length"`
-		} `xml:"Properties"`
-	} `xml:"Blobs>Blob"`
-	NextMarker string `xml:"NextMarker"`
+	Blobs      []blobEntry `xml:"Blobs>Blob"`
+	NextMarker string      `xml:"NextMarker"`
 }
 
 // List implements store.Store with List Blobs, page by page.
 func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) error) error {
+	return s.listBlobs(ctx, "list", prefix, "", func(b blobEntry) error {
+		in := store.Info{Key: b.Name, Size: b.Properties.ContentLength, ETag: store.Unquote(b.Properties.Etag)}
+		if t, err := time.Parse(time.RFC1123, b.Properties.LastModified); err == nil {
+			in.LastModified = t.UTC()
+		}
+		return fn(in)
+	})
+}
+
+// listBlobs calls fn for every blob below prefix, page by page, in key order; include is
+// List Blobs' include= ("" for none). A page that repeats or goes back is skipped over,
+// so a server that misbehaves cannot make a listing loop.
+func (s *Store) listBlobs(ctx context.Context, op, prefix, include string, fn func(blobEntry) error) error {
 	marker, last := "", ""
 	for {
 		q := []sigv4.Param{{Name: "restype", Value: "container"}, {Name: "comp", Value: "list"},
 			{Name: "prefix", Value: prefix}, {Name: "maxresults", Value: strconv.Itoa(s.cfg.ListPageSize)}}
+		if include != "" {
+			q = append(q, sigv4.Param{Name: "include", Value: include})
+		}
 		if marker != "" {
 			q = append(q, sigv4.Param{Name: "marker", Value: marker})
 		}
 		var page enumeration
-		_, err := s.do(ctx, &request{op: "list", method: "GET", key: prefix, container: true, query: q}, func(resp *http.Response) error {
+		_, err := s.do(ctx, &request{op: op, method: "GET", key: prefix, container: true, query: q}, func(resp *http.Response) error {
 			page = enumeration{}
 			data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 			if err != nil {
@@ -51,11 +73,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 				continue
 			}
 			last = b.Name
-			in := store.Info{Key: b.Name, Size: b.Properties.ContentLength, ETag: store.Unquote(b.Properties.Etag)}
-			if t, err := time.Parse(time.RFC1123, b.Properties.LastModified); err == nil {
-				in.LastModified = t.UTC()
-			}
-			if err := fn(in); err != nil {
+			if err := fn(b); err != nil {
 				return err
 			}
 		}

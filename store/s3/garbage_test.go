@@ -2,9 +2,6 @@ package s3_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 
 	"git-remote-object-store/internal/testenv"
@@ -30,21 +27,9 @@ func TestGarbage(t *testing.T) {
 	})
 	t.Run("seaweedfs", func(t *testing.T) {
 		storetest.RunGarbage(t, func(t *testing.T) store.Store {
-			endpoint := os.Getenv("GROS_TEST_S3B_ENDPOINT")
-			id, secret := os.Getenv("GROS_TEST_S3B_ACCESS_KEY"), os.Getenv("GROS_TEST_S3B_SECRET_KEY")
-			testenv.Need(t, endpoint != "" && id != "" && secret != "", "the second S3 test server, SeaweedFS (GROS_TEST_S3B_ENDPOINT)")
-			b := make([]byte, 6)
-			rand.Read(b)
-			cfg := s3.Config{Endpoint: endpoint, Bucket: "t-" + hex.EncodeToString(b), Region: os.Getenv("GROS_TEST_S3B_REGION"),
-				PathStyle: true, Credentials: s3.Static{AccessKeyID: id, SecretAccessKey: secret}, ListPageSize: 2}
-			st, err := s3.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := st.CreateBucket(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			return st
+			cfg := testenv.SeaweedFSConfig(t)
+			cfg.ListPageSize = 2
+			return newBucket(t, cfg)
 		}, leave)
 	})
 }

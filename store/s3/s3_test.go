@@ -1,9 +1,6 @@
 package s3_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 
 	"git-remote-object-store/internal/testenv"
@@ -25,7 +22,7 @@ func TestConformance(t *testing.T) {
 	// behaviour and not versitygw's.
 	t.Run("seaweedfs", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) store.Store {
-			cfg := seaweedFSConfig(t)
+			cfg := testenv.SeaweedFSConfig(t)
 			cfg.ListPageSize = 1000
 			return newBucket(t, cfg)
 		}, opt)
@@ -42,23 +39,4 @@ func newBucket(t *testing.T, cfg s3.Config) store.Store {
 		t.Fatal(err)
 	}
 	return st
-}
-
-// seaweedFSConfig returns a config for a fresh bucket on the SeaweedFS S3 gateway that
-// scripts/test-servers.sh starts (GROS_TEST_S3B_*), or skips (fails under CI=true).
-func seaweedFSConfig(t *testing.T) s3.Config {
-	t.Helper()
-	endpoint, id, secret := os.Getenv("GROS_TEST_S3B_ENDPOINT"), os.Getenv("GROS_TEST_S3B_ACCESS_KEY"), os.Getenv("GROS_TEST_S3B_SECRET_KEY")
-	testenv.Need(t, endpoint != "" && id != "" && secret != "", "the second S3 test server, SeaweedFS (GROS_TEST_S3B_ENDPOINT)")
-	region := os.Getenv("GROS_TEST_S3B_REGION")
-	if region == "" {
-		region = "us-east-1"
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	return s3.Config{
-		Endpoint: endpoint, Bucket: "t-" + hex.EncodeToString(b), Region: region, PathStyle: true,
-		Credentials: s3.Static{AccessKeyID: id, SecretAccessKey: secret},
-		PartSize:    s3.MinPartSize,
-	}
 }

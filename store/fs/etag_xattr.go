@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package fs
 
 import (
@@ -8,7 +10,9 @@ import (
 
 var tagName = append([]byte(etagAttr), 0)
 
-// getTag is fgetxattr(2): the package syscall offers only the path form.
+// getTag is fgetxattr(2): the package syscall offers only the path form (and on darwin
+// not even that). The trailing arguments are 0: flags on Linux, position and options on
+// darwin.
 func getTag(f *os.File, buf []byte) (int, error) {
 	var n uintptr
 	var errno syscall.Errno
