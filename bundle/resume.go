@@ -8,5 +8,5 @@ func (e *Engine) resumeOptions() engine.ResumeOptions {
 	if e.repo == nil {
 		return engine.ResumeOptions{}
 	}
-	return engine.ResumeOptions{GitDir: e.repo.CommonDir()}
+	return engine.ResumeOptions{GitDir: e.repo.CommonDir(), Log: e.cfg.Warn}
 }

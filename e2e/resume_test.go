@@ -215,8 +215,11 @@ func TestResumableFirstPush(t *testing.T) {
 				}
 				p.sent.Store(0)
 				began = time.Now()
-				w.git(src, "push", "-q", remote, "main")
+				out := w.git(src, "push", "-q", remote, "main")
 				second := p.sent.Load()
+				if !strings.Contains(out, "Resumed the upload of") {
+					t.Errorf("the second push did not say it resumed:\n%s", out)
+				}
 				t.Logf("total %d MiB; killed push sent %.1f MiB (%.0f%%) in %s; second push sent %.1f MiB (%.0f%%) in %s",
 					total>>20, mib(first), pct(first, total), killed.Round(time.Millisecond),
 					mib(second), pct(second, total), time.Since(began).Round(time.Millisecond))

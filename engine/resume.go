@@ -30,6 +30,8 @@ type ResumeOptions struct {
 	// safety argument depends on an object being no older than its upload (S3 dates a
 	// multipart object from the start of the upload) bound it.
 	MaxAge time.Duration
+	// Log, when set, is told how much of a resumed upload an earlier push had sent.
+	Log io.Writer
 }
 
 // A resumable upload holds resumeBuffers parts in memory and sends one at a time: the
@@ -156,6 +158,7 @@ func (u *resumable) run(ctx context.Context, first []byte, body io.Reader, size 
 	}
 	id := u.rec.UploadID
 	var mu sync.Mutex
+	var reused int64 // bytes an earlier process sent
 	done := map[int]store.Part{}
 	wire := make(chan struct{}, resumeInFlight)
 	total, err := store.SendParts(ctx, body, first, u.partSize, resumeBuffers, resumeMaxParts, func(ctx context.Context, n int, data []byte) error {
@@ -166,6 +169,7 @@ func (u *resumable) run(ctx context.Context, first []byte, body io.Reader, size 
 			if lp, ok := listed[n]; ok && lp.Size == size {
 				mu.Lock()
 				done[n] = lp
+				reused += size
 				mu.Unlock()
 				return nil // sent by an earlier process, and still there
 			}
@@ -215,6 +219,10 @@ func (u *resumable) run(ctx context.Context, first []byte, body io.Reader, size 
 	switch {
 	case err == nil:
 		u.remove()
+		if reused > 0 && u.opt.Log != nil {
+			fmt.Fprintf(u.opt.Log, "Resumed the upload of %s: %s of %s were on the remote already, from an interrupted push\n",
+				u.key, mib(reused), mib(total))
+		}
 	case errors.Is(err, store.ErrPrecondition), errors.Is(err, store.ErrNotFound):
 		// Lost the condition, or the upload is gone: no later attempt can use it.
 		u.discard(ctx)
@@ -387,3 +395,5 @@ func (u *resumable) saveLocked() error {
 	}
 	return err
 }
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

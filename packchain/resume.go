@@ -12,5 +12,5 @@ func (e *Engine) resumeOptions() engine.ResumeOptions {
 	if e.repo == nil {
 		return engine.ResumeOptions{}
 	}
-	return engine.ResumeOptions{GitDir: e.repo.CommonDir(), MaxAge: PushWindow() / 4}
+	return engine.ResumeOptions{GitDir: e.repo.CommonDir(), MaxAge: PushWindow() / 4, Log: e.warn}
 }
