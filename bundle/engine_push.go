@@ -66,10 +66,10 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 		return res
 	}
 	if len(now.bundles) > 1 {
-		// Under the lock every finished push has removed its old bundle: this is damage
-		// (a crashed push, or an older client), not a push in progress.
-		res.Err = fmt.Errorf("%s has %d bundles on the remote; run `git object-store doctor --fix` first", u.Dst, len(now.bundles))
-		return res
+		// Under the lock every finished push has removed its old bundle, so the others
+		// were left by a push that died between upload and clean-up. The push is decided
+		// against the one readers advertise (the descendant), and replaces them all.
+		e.warnf("%s had %d bundles on the remote (a push was interrupted); this push replaces them", u.Dst, len(now.bundles))
 	}
 	if now.hash != r.hash {
 		res.Err = fmt.Errorf("%s moved while we prepared the push: %w", u.Dst, engine.ErrFetchFirst)
@@ -129,15 +129,10 @@ func (e *Engine) refNow(ctx context.Context, ref string) (*refState, error) {
 		return nil, fmt.Errorf("list %s: %w", ref, err)
 	}
 	if len(r.bundles) > 0 {
-		// Several bundles under the lock are refused by the caller, so no ancestry is
-		// needed here; the order is still deterministic.
-		newest := r.bundles[0]
-		for _, b := range r.bundles[1:] {
-			if before(b, newest) {
-				newest = b
-			}
-		}
-		r.hash, _ = object.ParseHash(bundleHex(newest.Key))
+		// Chosen as readers choose (newest.go), so the push is decided against what
+		// every clone and fetch was shown.
+		r.bundles, _ = e.rankBundles(ctx, r.bundles)
+		r.hash, _ = object.ParseHash(bundleHex(r.bundles[0].Key))
 	}
 	return r, nil
 }

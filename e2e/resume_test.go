@@ -30,6 +30,10 @@ import (
 type countingProxy struct {
 	srv  *httptest.Server
 	sent atomic.Int64
+	// requests counts the requests that reached the proxy; gate, when set, runs before
+	// each is forwarded with its number, and a false answer fails it instead.
+	requests atomic.Int64
+	gate     atomic.Pointer[func(n int64) bool]
 }
 
 func newCountingProxy(t *testing.T, target string) *countingProxy {
@@ -53,7 +57,14 @@ func newCountingProxy(t *testing.T, target string) *countingProxy {
 		Transport: tr,
 		ErrorLog:  log.New(io.Discard, "", 0), // a killed client makes it complain
 	}
-	p.srv = httptest.NewServer(rp)
+	p.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		n := p.requests.Add(1)
+		if g := p.gate.Load(); g != nil && !(*g)(n) {
+			http.Error(rw, "dropped by the test proxy", http.StatusBadGateway)
+			return
+		}
+		rp.ServeHTTP(rw, r)
+	}))
 	t.Cleanup(p.srv.Close)
 	return p
 }
