@@ -5,7 +5,7 @@ BIN     ?= bin/git-remote-object-store
 # the same source gives the same sha256 in any clone on any machine (same Go version and target).
 GOFLAGS_BUILD = -trimpath -buildvcs=false -ldflags=-buildid=
 
-.PHONY: build test stress demo vet fmt bench clean
+.PHONY: build test cover stress demo vet fmt bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) .
@@ -14,6 +14,11 @@ build:
 # own, runs every test against them and fs, stops exactly those servers.
 test:
 	scripts/test.sh
+
+# Coverage of the binary's packages, unit tests alone and merged with the e2e suite (its
+# binary built with -cover); starts and stops its own servers like test. Takes as long.
+cover:
+	scripts/cover.sh
 
 # The concurrency tests at full size: eight pushers x 50 rounds (one ref, eight refs) on
 # every backend and engine, gc at its smallest grace during pushes, the store CAS checks.

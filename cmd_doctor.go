@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -44,14 +45,14 @@ func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		say(false, "url: %v", err)
 		return exitFail
 	}
-	say(true, "url: %s backend, bucket %q, prefix %q", loc.Backend, firstOf(loc.Bucket, loc.Dir), loc.Prefix)
+	say(true, "url: %s backend, bucket %q, prefix %q", loc.Backend, cmp.Or(loc.Bucket, loc.Dir), loc.Prefix)
 	st, err := remote.OpenStore(ctx, loc)
 	if err != nil {
 		say(false, "credentials: %v", err)
 		return exitFail
 	}
 	st = store.Prefixed(st, loc.Prefix)
-	if err := st.List(ctx, "", func(store.Info) error { return errStop }); err != nil && err != errStop {
+	if err := st.List(ctx, "", func(store.Info) error { return store.ErrStopList }); err != nil && err != store.ErrStopList {
 		say(false, "reachability and list permission: %v", err)
 		return exitFail
 	}
@@ -118,12 +119,6 @@ func localRepo() *gitpack.Repo {
 	return repo
 }
 
-type stopErr struct{}
-
-func (stopErr) Error() string { return "stop" }
-
-var errStop error = stopErr{}
-
 // probe writes, reads and deletes a small object; it returns the store's clock (the
 // probe's Last-Modified).
 func probe(ctx context.Context, st store.Store) (time.Time, error) {
@@ -151,13 +146,6 @@ func probe(ctx context.Context, st store.Store) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return info.LastModified, nil
-}
-
-func firstOf(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // leftoverAge is how long an upload must have been silent before doctor and gc call what

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -142,9 +141,6 @@ func openLFSStore(ctx context.Context, url string) (store.Store, error) {
 	return store.Prefixed(st, loc.Prefix), nil
 }
 
-// errFound stops a listing at its first key.
-var errFound = errors.New("found")
-
 // lfsAutoConfig writes the scoped git-lfs config for a named remote of ours that is not
 // configured yet, when the repository already uses LFS (a push is about to need it: git
 // runs the pre-push hook while we serve the push) or the bucket holds LFS objects (a
@@ -161,7 +157,7 @@ func lfsAutoConfig(ctx context.Context, repo *gitpack.Repo, name, url string, st
 	if st, err := os.Stat(filepath.Join(repo.CommonDir(), "lfs")); err == nil && st.IsDir() {
 		uses = true
 	} else if st, err := openLFSStore(ctx, url); err == nil {
-		uses = st.List(ctx, lfs.KeyPrefix, func(store.Info) error { return errFound }) == errFound
+		uses = st.List(ctx, lfs.KeyPrefix, func(store.Info) error { return store.ErrStopList }) == store.ErrStopList
 	}
 	if !uses {
 		return

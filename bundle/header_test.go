@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,34 +13,18 @@ import (
 	"git-remote-object-store/internal/testenv"
 )
 
-// gitRun runs the real git (the oracle) in dir and returns its trimmed stdout.
-func gitRun(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(testenv.Git(t), args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
-		"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // sampleRepo makes a repository with three commits, a branch and an annotated tag.
 func sampleRepo(t *testing.T, format string) string {
 	t.Helper()
 	dir := t.TempDir()
-	gitRun(t, dir, "init", "-q", "-b", "main", "--object-format="+format, ".")
+	testenv.RunGit(t, dir, "init", "-q", "-b", "main", "--object-format="+format, ".")
 	for i, msg := range []string{"one", "two", "three"} {
 		os.WriteFile(filepath.Join(dir, "f.txt"), []byte(strings.Repeat(msg+"\n", i+1)), 0o644)
-		gitRun(t, dir, "add", ".")
-		gitRun(t, dir, "commit", "-q", "-m", msg)
+		testenv.RunGit(t, dir, "add", ".")
+		testenv.RunGit(t, dir, "commit", "-q", "-m", msg)
 	}
-	gitRun(t, dir, "branch", "side", "HEAD~1")
-	gitRun(t, dir, "tag", "-a", "-m", "release", "v1", "HEAD~1")
+	testenv.RunGit(t, dir, "branch", "side", "HEAD~1")
+	testenv.RunGit(t, dir, "tag", "-a", "-m", "release", "v1", "HEAD~1")
 	return dir
 }
 
@@ -73,7 +56,7 @@ func TestReadHeaderMatchesGit(t *testing.T) {
 			dir := sampleRepo(t, c.format)
 			path := filepath.Join(dir, "x.bundle")
 			args := []string{"bundle", "create", "-q", "--version=" + c.version, path}
-			gitRun(t, dir, append(args, strings.Fields(c.revs)...)...)
+			testenv.RunGit(t, dir, append(args, strings.Fields(c.revs)...)...)
 			f, err := os.Open(path)
 			if err != nil {
 				t.Fatal(err)
@@ -91,11 +74,11 @@ func TestReadHeaderMatchesGit(t *testing.T) {
 			for _, r := range h.Refs {
 				got = append(got, r.Hash.String()+" "+r.Name)
 			}
-			if want := gitRun(t, dir, "bundle", "list-heads", path); strings.Join(got, "\n") != want {
+			if want := testenv.RunGit(t, dir, "bundle", "list-heads", path); strings.Join(got, "\n") != want {
 				t.Fatalf("refs\n%s\nwant (git bundle list-heads)\n%s", strings.Join(got, "\n"), want)
 			}
 			for _, p := range h.Prereqs {
-				if want := gitRun(t, dir, "rev-parse", strings.SplitN(c.revs, "..", 2)[0]); p.Hash.String() != want {
+				if want := testenv.RunGit(t, dir, "rev-parse", strings.SplitN(c.revs, "..", 2)[0]); p.Hash.String() != want {
 					t.Fatalf("prerequisite %s, want %s", p.Hash, want)
 				}
 			}
@@ -119,7 +102,7 @@ func TestWrittenBundleIsAcceptedByGit(t *testing.T) {
 	for _, format := range []string{"sha1", "sha256"} {
 		t.Run(format, func(t *testing.T) {
 			src := sampleRepo(t, format)
-			tip := gitRun(t, src, "rev-parse", "main")
+			tip := testenv.RunGit(t, src, "rev-parse", "main")
 			f, _ := object.ParseFormat(format)
 			id, _ := object.ParseHash(tip)
 			// HEAD as well, as the engine writes it, so that `git clone x.bundle` checks out.
@@ -131,20 +114,20 @@ func TestWrittenBundleIsAcceptedByGit(t *testing.T) {
 			if err := WriteHeader(&b, h); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(testenv.Git(t), "pack-objects", "--stdout", "--revs", "--delta-base-offset")
-			cmd.Dir, cmd.Stdin, cmd.Stdout = src, strings.NewReader("main\n"), &b
+			cmd := testenv.GitCmd(t, src, "pack-objects", "--stdout", "--revs", "--delta-base-offset")
+			cmd.Stdin, cmd.Stdout = strings.NewReader("main\n"), &b
 			if err := cmd.Run(); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "ours.bundle")
 			os.WriteFile(path, b.Bytes(), 0o644)
-			gitRun(t, src, "bundle", "verify", "-q", path)
+			testenv.RunGit(t, src, "bundle", "verify", "-q", path)
 			clone := filepath.Join(t.TempDir(), "clone")
-			gitRun(t, src, "clone", "-q", path, clone)
-			if got := gitRun(t, clone, "rev-parse", "HEAD"); got != tip {
+			testenv.RunGit(t, src, "clone", "-q", path, clone)
+			if got := testenv.RunGit(t, clone, "rev-parse", "HEAD"); got != tip {
 				t.Fatalf("clone of our bundle has HEAD %s, want %s", got, tip)
 			}
-			gitRun(t, clone, "fsck", "--full")
+			testenv.RunGit(t, clone, "fsck", "--full")
 		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
 	"git-remote-object-store/gitpack/packer"
+	"git-remote-object-store/internal/testenv"
 	"git-remote-object-store/store"
 	"git-remote-object-store/store/fs"
 )
@@ -38,10 +39,10 @@ type dupCommit struct{ name, parent string }
 func makeDupRepo(t *testing.T, commits []dupCommit, lower [][2]string) *dupRepo {
 	t.Helper()
 	dir := t.TempDir()
-	gitRun(t, dir, "init", "-q", "-b", "main", ".")
+	testenv.RunGit(t, dir, "init", "-q", "-b", "main", ".")
 	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("content\n"), 0o644)
-	gitRun(t, dir, "add", ".")
-	r := &dupRepo{dir: dir, tree: gitRun(t, dir, "write-tree"), sha: map[string]string{}}
+	testenv.RunGit(t, dir, "add", ".")
+	r := &dupRepo{dir: dir, tree: testenv.RunGit(t, dir, "write-tree"), sha: map[string]string{}}
 	holds := func() bool {
 		for _, p := range lower {
 			x, okx := r.sha[p[0]]
@@ -61,12 +62,12 @@ func makeDupRepo(t *testing.T, commits []dupCommit, lower [][2]string) *dupRepo 
 			if try == 200 {
 				t.Fatalf("could not make %s sort as %v", c.name, lower)
 			}
-			r.sha[c.name] = gitRun(t, dir, append(args, "-m", fmt.Sprintf("%s %d", c.name, try))...)
+			r.sha[c.name] = testenv.RunGit(t, dir, append(args, "-m", fmt.Sprintf("%s %d", c.name, try))...)
 			if holds() {
 				break
 			}
 		}
-		gitRun(t, dir, "update-ref", "refs/heads/c-"+c.name, r.sha[c.name])
+		testenv.RunGit(t, dir, "update-ref", "refs/heads/c-"+c.name, r.sha[c.name])
 	}
 	return r
 }
@@ -77,9 +78,9 @@ func (r *dupRepo) bundleOf(t *testing.T, writer, name, ref string) []byte {
 	t.Helper()
 	switch writer {
 	case "git":
-		gitRun(t, r.dir, "update-ref", ref, r.sha[name])
+		testenv.RunGit(t, r.dir, "update-ref", ref, r.sha[name])
 		p := filepath.Join(t.TempDir(), "b.bundle")
-		gitRun(t, r.dir, "bundle", "create", "-q", p, ref)
+		testenv.RunGit(t, r.dir, "bundle", "create", "-q", p, ref)
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -240,12 +241,12 @@ func TestDuplicateBundlesDescendantWins(t *testing.T) {
 							repo = openRepo(t, filepath.Join(r.dir, ".git"))
 						case "helper, oldest commit local":
 							dir := t.TempDir()
-							gitRun(t, dir, "init", "-q", "--bare", ".")
-							gitRun(t, dir, "fetch", "-q", r.dir, "refs/heads/c-"+c.commits[0].name+":refs/heads/old")
+							testenv.RunGit(t, dir, "init", "-q", "--bare", ".")
+							testenv.RunGit(t, dir, "fetch", "-q", r.dir, "refs/heads/c-"+c.commits[0].name+":refs/heads/old")
 							repo = openRepo(t, dir)
 						case "helper, empty repository":
 							dir := t.TempDir()
-							gitRun(t, dir, "init", "-q", "--bare", ".")
+							testenv.RunGit(t, dir, "init", "-q", "--bare", ".")
 							repo = openRepo(t, dir)
 						}
 						if repo != nil {

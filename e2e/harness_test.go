@@ -22,7 +22,22 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin := filepath.Join(dir, "git-remote-object-store")
-	build := exec.Command("go", "build", "-o", bin, "git-remote-object-store")
+	args := []string{"build", "-o", bin}
+	// GROS_COVERDIR (make cover) asks for a binary built with coverage: every process of it
+	// (git's helpers, the tool's verbs) writes its counters to GOCOVERDIR, which env() passes on.
+	if cov := os.Getenv("GROS_COVERDIR"); cov != "" {
+		abs, err := filepath.Abs(cov)
+		if err == nil {
+			err = os.MkdirAll(abs, 0o755)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: GROS_COVERDIR:", err)
+			os.Exit(1)
+		}
+		os.Setenv("GOCOVERDIR", abs)
+		args = append(args, "-cover", "-coverpkg=git-remote-object-store/...")
+	}
+	build := exec.Command("go", append(args, "git-remote-object-store")...)
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot build the binary:", err)
@@ -78,7 +93,8 @@ func mkdir(t *testing.T, dir, name string) string {
 var cloudRemotes []remoteKind
 
 // env is the environment every git command runs with: our helpers first on PATH, a
-// private HOME and no system config, fixed identities and dates.
+// private HOME and no system config, fixed identities and dates. The rest passes through,
+// GOCOVERDIR included (set by TestMain under make cover), so that git hands it to our helpers.
 func env(home string) []string {
 	out := []string{}
 	for _, kv := range os.Environ() {

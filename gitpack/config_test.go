@@ -2,7 +2,6 @@ package gitpack_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 )
 
 func TestConfigMatchesGit(t *testing.T) {
-	gitBin := testenv.Git(t)
+	testenv.Git(t) // skip before any work when there is no git
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "inc"), []byte("[included]\n\tkey = from include\n"), 0o644)
 	text := `# comment
@@ -53,13 +52,8 @@ second
 			ours = append(ours, key+"="+e.Value)
 		}
 	}
-	cmd := exec.Command(gitBin, "config", "--file", path, "--includes", "--list")
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := strings.Join(ours, "\n"), strings.TrimSpace(string(out)); got != want {
+	want := testenv.RunGit(t, dir, "config", "--file", path, "--includes", "--list")
+	if got := strings.Join(ours, "\n"); got != want {
 		t.Fatalf("ours:\n%s\n\ngit config --list:\n%s", got, want)
 	}
 }

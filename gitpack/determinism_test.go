@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"git-remote-object-store/gitpack"
+	"git-remote-object-store/internal/testenv"
 )
 
 // TestWritePackIsDeterministic: a resumed upload skips the parts whose bytes it sent
@@ -42,10 +43,10 @@ func TestWritePackIsDeterministic(t *testing.T) {
 					noise[k] = byte(rng.Uint32())
 				}
 				os.WriteFile(filepath.Join(dir, "big", fmt.Sprintf("noise%d.bin", i)), noise, 0o644)
-				git(t, dir, nil, "add", "-A")
-				git(t, dir, nil, "commit", "-q", "-m", fmt.Sprint("big ", i))
+				testenv.RunGit(t, dir, "add", "-A")
+				testenv.RunGit(t, dir, "commit", "-q", "-m", fmt.Sprint("big ", i))
 				if i == 5 {
-					git(t, dir, nil, "repack", "-dq") // a second pack beside the first
+					testenv.RunGit(t, dir, "repack", "-dq") // a second pack beside the first
 				}
 			}
 			cases := []struct{ wants, haves []string }{

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,30 +14,12 @@ import (
 	"git-remote-object-store/internal/testenv"
 )
 
-func git(t *testing.T, dir string, stdin []byte, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(testenv.Git(t), args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
-		"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // richRepo builds history with merges, annotated and nested tags, a submodule gitlink,
 // a symlink, an executable, empty files and an empty tree; some objects packed, some loose.
 func richRepo(t *testing.T, format string) string {
 	t.Helper()
 	dir := t.TempDir()
-	git(t, dir, nil, "init", "-q", "-b", "main", "--object-format="+format, ".")
+	testenv.RunGit(t, dir, "init", "-q", "-b", "main", "--object-format="+format, ".")
 	write := func(name, content string, mode os.FileMode) {
 		p := filepath.Join(dir, name)
 		os.MkdirAll(filepath.Dir(p), 0o755)
@@ -47,29 +28,29 @@ func richRepo(t *testing.T, format string) string {
 	for i := 0; i < 6; i++ {
 		write("src/file.txt", strings.Repeat(fmt.Sprintf("line %d\n", i), 50+i), 0o644)
 		write(fmt.Sprintf("docs/n%d.md", i), "note\n", 0o644)
-		git(t, dir, nil, "add", "-A")
-		git(t, dir, nil, "commit", "-q", "-m", fmt.Sprint("c", i))
+		testenv.RunGit(t, dir, "add", "-A")
+		testenv.RunGit(t, dir, "commit", "-q", "-m", fmt.Sprint("c", i))
 		if i == 2 {
-			git(t, dir, nil, "repack", "-adq")
+			testenv.RunGit(t, dir, "repack", "-adq")
 		}
 	}
-	git(t, dir, nil, "checkout", "-q", "-b", "side", "HEAD~3")
+	testenv.RunGit(t, dir, "checkout", "-q", "-b", "side", "HEAD~3")
 	write("run.sh", "#!/bin/sh\necho hi\n", 0o755)
 	write("empty", "", 0o644)
 	os.Symlink("src/file.txt", filepath.Join(dir, "link"))
-	git(t, dir, nil, "add", "-A")
-	git(t, dir, nil, "commit", "-q", "-m", "side")
-	sub := git(t, dir, nil, "rev-parse", "HEAD~1")
-	git(t, dir, nil, "update-index", "--add", "--cacheinfo", "160000,"+sub+",vendor/sub")
-	git(t, dir, nil, "commit", "-q", "-m", "gitlink")
-	git(t, dir, nil, "checkout", "-q", "main")
-	git(t, dir, nil, "merge", "-q", "--no-ff", "-m", "merge", "side")
-	git(t, dir, nil, "tag", "-a", "-m", "v1", "v1", "HEAD~2")
-	git(t, dir, nil, "tag", "-a", "-m", "nested", "v1-signed", "v1")
-	git(t, dir, nil, "tag", "light", "side")
-	empty := git(t, dir, nil, "hash-object", "-t", "tree", "-w", "--stdin")
-	c := git(t, dir, nil, "commit-tree", "-m", "empty tree", empty)
-	git(t, dir, nil, "update-ref", "refs/heads/empty", c)
+	testenv.RunGit(t, dir, "add", "-A")
+	testenv.RunGit(t, dir, "commit", "-q", "-m", "side")
+	sub := testenv.RunGit(t, dir, "rev-parse", "HEAD~1")
+	testenv.RunGit(t, dir, "update-index", "--add", "--cacheinfo", "160000,"+sub+",vendor/sub")
+	testenv.RunGit(t, dir, "commit", "-q", "-m", "gitlink")
+	testenv.RunGit(t, dir, "checkout", "-q", "main")
+	testenv.RunGit(t, dir, "merge", "-q", "--no-ff", "-m", "merge", "side")
+	testenv.RunGit(t, dir, "tag", "-a", "-m", "v1", "v1", "HEAD~2")
+	testenv.RunGit(t, dir, "tag", "-a", "-m", "nested", "v1-signed", "v1")
+	testenv.RunGit(t, dir, "tag", "light", "side")
+	empty := testenv.RunGit(t, dir, "hash-object", "-t", "tree", "-w", "--stdin")
+	c := testenv.RunGit(t, dir, "commit-tree", "-m", "empty tree", empty)
+	testenv.RunGit(t, dir, "update-ref", "refs/heads/empty", c)
 	return dir
 }
 
@@ -85,7 +66,7 @@ func open(t *testing.T, dir string) *gitpack.Repo {
 func hashes(t *testing.T, r *gitpack.Repo, dir string, names ...string) []object.Hash {
 	var out []object.Hash
 	for _, n := range names {
-		h, err := object.ParseHash(git(t, dir, nil, "rev-parse", n))
+		h, err := object.ParseHash(testenv.RunGit(t, dir, "rev-parse", n))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +106,7 @@ func TestWalkMatchesRevList(t *testing.T) {
 				}
 				args = append(args, "--")
 				want := []string{}
-				for _, line := range strings.Split(git(t, dir, nil, args...), "\n") {
+				for _, line := range strings.Split(testenv.RunGit(t, dir, args...), "\n") {
 					if f := strings.Fields(line); len(f) > 0 {
 						want = append(want, f[0])
 					}
@@ -154,15 +135,15 @@ func TestOurPackIsAcceptedByGit(t *testing.T) {
 				t.Fatalf("no stored entry or delta was reused from the repacked history: %+v", res)
 			}
 			dst := t.TempDir()
-			git(t, dst, nil, "init", "-q", "--bare", "--object-format="+format, ".")
-			out := git(t, dst, buf.Bytes(), "index-pack", "--stdin", "--strict")
+			testenv.RunGit(t, dst, "init", "-q", "--bare", "--object-format="+format, ".")
+			out := testenv.RunGitInput(t, dst, buf.Bytes(), "index-pack", "--stdin", "--strict")
 			if !strings.Contains(out, res.Hash.String()) {
 				t.Fatalf("git index-pack named the pack %q, we said %s", out, res.Hash)
 			}
 			for _, ref := range []string{"main", "v1-signed", "empty"} {
-				git(t, dst, nil, "update-ref", "refs/x/"+ref, git(t, dir, nil, "rev-parse", ref))
+				testenv.RunGit(t, dst, "update-ref", "refs/x/"+ref, testenv.RunGit(t, dir, "rev-parse", ref))
 			}
-			git(t, dst, nil, "fsck", "--full", "--strict")
+			testenv.RunGit(t, dst, "fsck", "--full", "--strict")
 		})
 	}
 }
@@ -171,8 +152,8 @@ func TestIndexGitPackMatchesGitIdx(t *testing.T) {
 	for _, format := range []string{"sha1", "sha256"} {
 		t.Run(format, func(t *testing.T) {
 			dir := richRepo(t, format)
-			cmd := exec.Command("git", "pack-objects", "--stdout", "--revs", "--delta-base-offset")
-			cmd.Dir, cmd.Stdin = dir, strings.NewReader("main\nside\nv1-signed\n")
+			cmd := testenv.GitCmd(t, dir, "pack-objects", "--stdout", "--revs", "--delta-base-offset")
+			cmd.Stdin = strings.NewReader("main\nside\nv1-signed\n")
 			packData, err := cmd.Output()
 			if err != nil {
 				t.Fatal(err)
@@ -191,34 +172,34 @@ func TestIndexGitPackMatchesGitIdx(t *testing.T) {
 			ours, _ := os.ReadFile(res.IdxPath)
 			ref := filepath.Join(t.TempDir(), "git.pack")
 			os.WriteFile(ref, packData, 0o644)
-			git(t, dst, nil, "index-pack", "-o", ref[:len(ref)-5]+".idx", ref)
+			testenv.RunGit(t, dst, "index-pack", "-o", ref[:len(ref)-5]+".idx", ref)
 			theirs, _ := os.ReadFile(ref[:len(ref)-5] + ".idx")
 			if !bytes.Equal(ours, theirs) {
 				t.Fatalf("our idx (%d bytes) differs from git index-pack's (%d bytes)", len(ours), len(theirs))
 			}
-			git(t, dst, nil, "update-ref", "refs/heads/main", git(t, dir, nil, "rev-parse", "main"))
-			git(t, dst, nil, "fsck", "--full", "--strict")
+			testenv.RunGit(t, dst, "update-ref", "refs/heads/main", testenv.RunGit(t, dir, "rev-parse", "main"))
+			testenv.RunGit(t, dst, "fsck", "--full", "--strict")
 		})
 	}
 }
 
 func TestIndexThinBundlePack(t *testing.T) {
 	dir := t.TempDir()
-	git(t, dir, nil, "init", "-q", "-b", "main", ".")
+	testenv.RunGit(t, dir, "init", "-q", "-b", "main", ".")
 	big := strings.Repeat("a fairly long line of text that deltas well\n", 2000)
 	for i, content := range []string{big, big + "one more line\n"} {
 		os.WriteFile(filepath.Join(dir, "big.txt"), []byte(content), 0o644)
-		git(t, dir, nil, "add", ".")
-		git(t, dir, nil, "commit", "-q", "-m", fmt.Sprint("c", i))
+		testenv.RunGit(t, dir, "add", ".")
+		testenv.RunGit(t, dir, "commit", "-q", "-m", fmt.Sprint("c", i))
 	}
 	b := filepath.Join(t.TempDir(), "thin.bundle")
-	git(t, dir, nil, "bundle", "create", "-q", b, "main~1..main")
+	testenv.RunGit(t, dir, "bundle", "create", "-q", b, "main~1..main")
 	data, _ := os.ReadFile(b)
 	i := bytes.Index(data, []byte("\n\nPACK"))
 	dst := t.TempDir()
-	git(t, dst, nil, "clone", "-q", "--bare", "--no-local", dir, ".")
-	git(t, dst, nil, "update-ref", "-d", "refs/heads/main")
-	git(t, dst, nil, "reflog", "expire", "--expire=now", "--all")
+	testenv.RunGit(t, dst, "clone", "-q", "--bare", "--no-local", dir, ".")
+	testenv.RunGit(t, dst, "update-ref", "-d", "refs/heads/main")
+	testenv.RunGit(t, dst, "reflog", "expire", "--expire=now", "--all")
 	repo, err := gitpack.Open(dst)
 	if err != nil {
 		t.Fatal(err)
@@ -231,9 +212,9 @@ func TestIndexThinBundlePack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("IndexPack(thin): %v", err)
 	}
-	git(t, dst, nil, "verify-pack", res.IdxPath)
-	git(t, dst, nil, "update-ref", "refs/heads/main", git(t, dir, nil, "rev-parse", "main"))
-	git(t, dst, nil, "fsck", "--full", "--strict")
+	testenv.RunGit(t, dst, "verify-pack", res.IdxPath)
+	testenv.RunGit(t, dst, "update-ref", "refs/heads/main", testenv.RunGit(t, dir, "rev-parse", "main"))
+	testenv.RunGit(t, dst, "fsck", "--full", "--strict")
 }
 
 func TestResolveRevisionMatchesRevParse(t *testing.T) {
@@ -241,7 +222,7 @@ func TestResolveRevisionMatchesRevParse(t *testing.T) {
 	r := open(t, dir)
 	for _, rev := range []string{"main", "main~1", "main^", "main^2", "v1-signed~1", "side^1~1", "HEAD~3"} {
 		h, err := r.ResolveRevision(rev)
-		if want := git(t, dir, nil, "rev-parse", rev); err != nil || h.String() != want {
+		if want := testenv.RunGit(t, dir, "rev-parse", rev); err != nil || h.String() != want {
 			t.Errorf("%s: got %v (%v), git rev-parse says %s", rev, h, err, want)
 		}
 	}

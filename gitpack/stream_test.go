@@ -15,6 +15,7 @@ import (
 
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/internal/testenv"
 )
 
 // A blob far larger than the buffers is streamed, loose and packed, and packing it does
@@ -22,20 +23,20 @@ import (
 func TestLargeBlobIsStreamed(t *testing.T) {
 	const size = 48 << 20
 	dir := t.TempDir()
-	git(t, dir, nil, "init", "-q", "-b", "main", ".")
+	testenv.RunGit(t, dir, "init", "-q", "-b", "main", ".")
 	f, err := os.Create(filepath.Join(dir, "big.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.CopyN(f, rand.NewChaCha8([32]byte{9}), size)
 	f.Close()
-	git(t, dir, nil, "add", "big.bin")
-	git(t, dir, nil, "commit", "-q", "-m", "big")
-	blobID := git(t, dir, nil, "rev-parse", "HEAD:big.bin")
+	testenv.RunGit(t, dir, "add", "big.bin")
+	testenv.RunGit(t, dir, "commit", "-q", "-m", "big")
+	blobID := testenv.RunGit(t, dir, "rev-parse", "HEAD:big.bin")
 
 	for _, stage := range []string{"loose", "packed"} {
 		if stage == "packed" {
-			git(t, dir, nil, "repack", "-adq")
+			testenv.RunGit(t, dir, "repack", "-adq")
 		}
 		r := open(t, dir)
 		h, _ := object.ParseHash(blobID)
@@ -57,7 +58,7 @@ func TestLargeBlobIsStreamed(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		var out countingDiscard
-		head, _ := object.ParseHash(git(t, dir, nil, "rev-parse", "HEAD"))
+		head, _ := object.ParseHash(testenv.RunGit(t, dir, "rev-parse", "HEAD"))
 		if _, err := r.WritePack(&out, []object.Hash{head}, nil, gitpack.PackOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -78,8 +79,8 @@ func (c *countingDiscard) Write(p []byte) (int, error) { c.n += int64(len(p)); r
 // A loose object whose content is not what its name says fails at the end of the stream.
 func TestStreamOfDamagedLooseObject(t *testing.T) {
 	dir := t.TempDir()
-	git(t, dir, nil, "init", "-q", "-b", "main", ".")
-	id := git(t, dir, []byte("the real content\n"), "hash-object", "-w", "--stdin")
+	testenv.RunGit(t, dir, "init", "-q", "-b", "main", ".")
+	id := testenv.RunGitInput(t, dir, []byte("the real content\n"), "hash-object", "-w", "--stdin")
 	var buf bytes.Buffer
 	zw := zlib.NewWriter(&buf)
 	fmt.Fprintf(zw, "blob 17\x00THE FAKE CONTENT\n")

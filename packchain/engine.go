@@ -3,7 +3,6 @@ package packchain
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -111,9 +110,6 @@ func (e *Engine) List(ctx context.Context, forPush bool) ([]engine.Ref, error) {
 
 func packKey(name string) string { return PacksPrefix + name + ".pack" }
 func idxKey(name string) string  { return PacksPrefix + name + ".idx" }
-
-// errStop ends a listing early.
-var errStop = errors.New("stop")
 
 func hashes(ids []string) []object.Hash {
 	out := make([]object.Hash, 0, len(ids))

@@ -100,8 +100,6 @@ func detectEngine(ctx context.Context, st store.Store, loc *Location) (string, e
 	return found, nil
 }
 
-var errStop = errors.New("stop")
-
 func hasKey(ctx context.Context, st store.Store, key string) bool {
 	_, err := st.Head(ctx, key)
 	return err == nil
@@ -112,7 +110,7 @@ func hasBundles(ctx context.Context, st store.Store) bool {
 	st.List(ctx, "refs/", func(i store.Info) error {
 		if strings.HasSuffix(i.Key, ".bundle") {
 			found = true
-			return errStop
+			return store.ErrStopList
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -34,22 +35,13 @@ func OpenStore(ctx context.Context, loc *Location) (store.Store, error) {
 	return nil, fmt.Errorf("%s: the %s backend is not part of this build yet", loc.URL, loc.Backend)
 }
 
-func firstSet(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func openS3(loc *Location, named map[string]string) (store.Store, error) {
-	region := firstSet(loc.Region, named["region"], os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"),
+	region := cmp.Or(loc.Region, named["region"], os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"),
 		s3.ProfileRegion(loc.Profile, nil), "us-east-1")
 	endpoint, pathStyle := loc.Endpoint, loc.PathStyle
 	if loc.AWSLabs || named["endpoint_url"] != "" {
 		// awslabs URLs name no host: AWS's endpoint override variables, else AWS itself.
-		endpoint = firstSet(named["endpoint_url"], os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"))
+		endpoint = cmp.Or(named["endpoint_url"], os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"))
 		if endpoint == "" {
 			endpoint = "https://s3." + region + ".amazonaws.com"
 		} else {

@@ -22,6 +22,10 @@ var (
 	ErrPrecondition = errors.New("store: precondition failed")
 )
 
+// ErrStopList, returned by a List callback, ends the listing early. List returns it
+// unchanged (see Store.List), so a caller tells "stopped" from a failure with ==.
+var ErrStopList = errors.New("store: stop listing")
+
 // Info describes one stored object.
 type Info struct {
 	Key  string
@@ -64,6 +68,7 @@ type Store interface {
 	// Delete removes key. Deleting a missing key is not an error (S3 cannot tell the two apart).
 	Delete(ctx context.Context, key string) error
 	// List calls fn once per object whose key starts with prefix, in lexical key order,
-	// from the calling goroutine. An error from fn stops the listing and is returned.
+	// from the calling goroutine. An error from fn stops the listing and is returned
+	// unchanged, not wrapped; fn returns ErrStopList to end a listing it needs no more of.
 	List(ctx context.Context, prefix string, fn func(Info) error) error
 }

@@ -5,8 +5,10 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -69,6 +71,43 @@ func Git(t testing.TB) string {
 	p, err := exec.LookPath("git")
 	Need(t, err == nil, "git")
 	return p
+}
+
+// GitCmd returns a command that runs the real git in dir with the environment RunGit
+// gives it, for a test that needs git's streams or exit status itself.
+func GitCmd(t testing.TB, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(Git(t), args...)
+	cmd.Dir = dir
+	// No system or user config (HOME is dir), fixed identities and dates: the same
+	// commands make the same objects on any machine.
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
+	return cmd
+}
+
+// RunGit runs the real git (the tests' oracle) in dir and returns its trimmed stdout; a
+// failure fails t with git's stderr. (The e2e suite runs git its own way: with our helpers
+// on PATH.)
+func RunGit(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	return RunGitInput(t, dir, nil, args...)
+}
+
+// RunGitInput is RunGit with stdin (none when nil).
+func RunGitInput(t testing.TB, dir string, stdin []byte, args ...string) string {
+	t.Helper()
+	cmd := GitCmd(t, dir, args...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // GitLFS returns the path of the real git-lfs, or skips/fails t.

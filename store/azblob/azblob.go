@@ -8,6 +8,7 @@ package azblob
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
@@ -159,7 +160,7 @@ func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		cancel()
-		return nil, &store.Error{Op: r.op, Key: firstSet(r.key, s.cfg.Container), Err: err}
+		return nil, &store.Error{Op: r.op, Key: cmp.Or(r.key, s.cfg.Container), Err: err}
 	}
 	store.WatchBody(resp, cancel)
 	if resp.StatusCode >= 300 {
@@ -185,7 +186,7 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 	}
 	var body errorBody
 	if data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10)); xml.Unmarshal(data, &body) == nil {
-		e.Code = firstSet(e.Code, body.Code)
+		e.Code = cmp.Or(e.Code, body.Code)
 		msg, _, _ := strings.Cut(body.Message, "\n") // drop RequestId/Time lines
 		e.Message = strings.TrimSpace(msg)
 	}
@@ -198,7 +199,7 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 		e.Err = store.ErrPrecondition
 	case e.Code == "AuthenticationFailed", e.Code == "AuthorizationFailure" && strings.Contains(e.Message, "authenticate"):
 		// Azurite says AuthorizationFailure where Azure says AuthenticationFailed.
-		e.Hint = firstSet(store.ClockSkew(s.cfg.Now(), resp.Header), "check the account key or SAS token")
+		e.Hint = cmp.Or(store.ClockSkew(s.cfg.Now(), resp.Header), "check the account key or SAS token")
 	case e.Code == "AuthorizationPermissionMismatch", e.Code == "AuthorizationFailure":
 		e.Hint = "the identity lacks a data role on the container (e.g. Storage Blob Data Contributor) or the SAS lacks a permission"
 	case e.Code == "KeyBasedAuthenticationNotPermitted":
@@ -210,13 +211,4 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 		e.Message = resp.Status
 	}
 	return e
-}
-
-func firstSet(a ...string) string {
-	for _, s := range a {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

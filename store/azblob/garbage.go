@@ -1,6 +1,7 @@
 package azblob
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -33,7 +34,7 @@ func (s *Store) ListGarbage(ctx context.Context, prefix string, olderThan time.T
 		if b.Properties.ContentLength != 0 {
 			return nil // a committed blob
 		}
-		t, err := time.Parse(time.RFC1123, firstSet(b.Properties.LastModified, b.Properties.CreationTime))
+		t, err := time.Parse(time.RFC1123, cmp.Or(b.Properties.LastModified, b.Properties.CreationTime))
 		if err != nil || !t.Before(olderThan) {
 			return nil // too young, or no date to judge by: never guess "abandoned"
 		}

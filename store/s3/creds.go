@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -75,7 +76,7 @@ func (c *Chain) resolve() (CredentialsProvider, error) {
 	}
 	profile := c.Profile
 	if profile == "" {
-		profile = firstNonEmpty(getenv("AWS_PROFILE"), getenv("AWS_DEFAULT_PROFILE"), "default")
+		profile = cmp.Or(getenv("AWS_PROFILE"), getenv("AWS_DEFAULT_PROFILE"), "default")
 	}
 	p, err := c.fromProfile(profile, getenv, 0)
 	if p != nil || err != nil {
@@ -84,15 +85,15 @@ func (c *Chain) resolve() (CredentialsProvider, error) {
 	if c.Profile != "" || getenv("AWS_PROFILE") != "" {
 		return nil, fmt.Errorf("%w: profile %q is not in ~/.aws/credentials or ~/.aws/config", ErrNoCredentials, profile)
 	}
-	region := firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	region := cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
 	if f, role := getenv("AWS_WEB_IDENTITY_TOKEN_FILE"), getenv("AWS_ROLE_ARN"); f != "" && role != "" {
-		return webIdentity(f, role, firstNonEmpty(getenv("AWS_ROLE_SESSION_NAME"), "git-remote-object-store"), region, c.STSEndpoint), nil
+		return webIdentity(f, role, cmp.Or(getenv("AWS_ROLE_SESSION_NAME"), "git-remote-object-store"), region, c.STSEndpoint), nil
 	}
 	if getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "" || getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" {
 		return ecsCreds(getenv), nil
 	}
 	if !strings.EqualFold(getenv("AWS_EC2_METADATA_DISABLED"), "true") {
-		return &fallbackIMDS{imds: imdsCreds(firstNonEmpty(c.IMDSEndpoint, getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")))}, nil
+		return &fallbackIMDS{imds: imdsCreds(cmp.Or(c.IMDSEndpoint, getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")))}, nil
 	}
 	return nil, fmt.Errorf("%w (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials)", ErrNoCredentials)
 }
@@ -130,8 +131,8 @@ func (c *Chain) fromProfile(profile string, getenv func(string) string, depth in
 	if !found {
 		return nil, nil
 	}
-	region := firstNonEmpty(merged["region"], getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
-	session := firstNonEmpty(merged["role_session_name"], "git-remote-object-store")
+	region := cmp.Or(merged["region"], getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	session := cmp.Or(merged["role_session_name"], "git-remote-object-store")
 	switch {
 	case merged["role_arn"] != "" && merged["web_identity_token_file"] != "":
 		return webIdentity(merged["web_identity_token_file"], merged["role_arn"], session, region, c.STSEndpoint), nil
@@ -179,8 +180,8 @@ func sharedFiles(getenv func(string) string) []sharedFile {
 	if h := getenv("HOME"); h != "" {
 		home = h
 	}
-	creds := firstNonEmpty(getenv("AWS_SHARED_CREDENTIALS_FILE"), filepath.Join(home, ".aws", "credentials"))
-	conf := firstNonEmpty(getenv("AWS_CONFIG_FILE"), filepath.Join(home, ".aws", "config"))
+	creds := cmp.Or(getenv("AWS_SHARED_CREDENTIALS_FILE"), filepath.Join(home, ".aws", "credentials"))
+	conf := cmp.Or(getenv("AWS_CONFIG_FILE"), filepath.Join(home, ".aws", "config"))
 	return []sharedFile{{path: creds}, {path: conf, config: true}}
 }
 
@@ -190,7 +191,7 @@ func ProfileRegion(profile string, getenv func(string) string) string {
 		getenv = os.Getenv
 	}
 	if profile == "" {
-		profile = firstNonEmpty(getenv("AWS_PROFILE"), "default")
+		profile = cmp.Or(getenv("AWS_PROFILE"), "default")
 	}
 	for _, f := range sharedFiles(getenv) {
 		if sec, err := readINISection(f.path, f.section(profile)); err == nil && sec["region"] != "" {

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -112,7 +113,7 @@ func (j jsonCreds) expiring() (expiring, error) {
 	if j.AccessKeyID == "" || j.SecretAccessKey == "" {
 		return expiring{}, errors.New("the answer holds no access key")
 	}
-	e := expiring{creds: sigv4.Credentials{AccessKeyID: j.AccessKeyID, SecretAccessKey: j.SecretAccessKey, SessionToken: firstNonEmpty(j.Token, j.SessionToken)}}
+	e := expiring{creds: sigv4.Credentials{AccessKeyID: j.AccessKeyID, SecretAccessKey: j.SecretAccessKey, SessionToken: cmp.Or(j.Token, j.SessionToken)}}
 	if j.Expiration != "" {
 		t, err := time.Parse(time.RFC3339, j.Expiration)
 		if err != nil {
@@ -250,7 +251,7 @@ func assumeRole(source CredentialsProvider, roleARN, session, externalID, region
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		sum := sha256Hex(body)
-		signRegion := firstNonEmpty(region, "us-east-1")
+		signRegion := cmp.Or(region, "us-east-1")
 		sigv4.Sign(req, src, signRegion, "sts", time.Now(), sum)
 		var res stsResult
 		if err := doXML(req, &res); err != nil {

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -20,7 +21,7 @@ func env(t *testing.T, vars map[string]string, credentials, config string) func(
 	os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte(credentials), 0o600)
 	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(config), 0o600)
 	vars["HOME"] = home
-	vars["AWS_EC2_METADATA_DISABLED"] = firstNonEmpty(vars["AWS_EC2_METADATA_DISABLED"], "true")
+	vars["AWS_EC2_METADATA_DISABLED"] = cmp.Or(vars["AWS_EC2_METADATA_DISABLED"], "true")
 	return func(k string) string { return vars[k] }
 }
 

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -41,11 +42,11 @@ var permission = map[string]string{
 
 // classify turns a failed response into a *store.Error: sentinel, retryability, hint.
 func (s *Store) classify(r *request, resp *http.Response) error {
-	e := &store.Error{Op: r.op, Key: firstNonEmpty(r.key, s.cfg.Bucket), Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
+	e := &store.Error{Op: r.op, Key: cmp.Or(r.key, s.cfg.Bucket), Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
 	bodyRegion := ""
 	if body, ok := parseError(resp.Body); ok {
 		bodyRegion = body.Region
-		e.Code, e.Message, e.RequestID = body.Code, strings.TrimSpace(body.Message), firstNonEmpty(body.RequestID, e.RequestID)
+		e.Code, e.Message, e.RequestID = body.Code, strings.TrimSpace(body.Message), cmp.Or(body.RequestID, e.RequestID)
 		if body.Code == "RequestTimeTooSkewed" {
 			if st, err := time.Parse(time.RFC3339, body.ServerTime); err == nil {
 				e.Hint = fmt.Sprintf("this machine's clock is %s off the server's; fix the clock (NTP)", s.cfg.Now().Sub(st).Round(time.Second))
@@ -78,8 +79,8 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 			}
 		}
 	case resp.StatusCode == 301 || resp.StatusCode == 307 || e.Code == "AuthorizationHeaderMalformed" || e.Code == "PermanentRedirect":
-		region := firstNonEmpty(resp.Header.Get("X-Amz-Bucket-Region"), bodyRegion)
-		e.Hint = fmt.Sprintf("the bucket is in another region%s; add region=%s to the URL", regionNote(region), firstNonEmpty(region, "<region>"))
+		region := cmp.Or(resp.Header.Get("X-Amz-Bucket-Region"), bodyRegion)
+		e.Hint = fmt.Sprintf("the bucket is in another region%s; add region=%s to the URL", regionNote(region), cmp.Or(region, "<region>"))
 		if region != "" {
 			return &wrongRegion{err: e, region: region}
 		}
@@ -97,13 +98,4 @@ func regionNote(r string) string {
 		return ""
 	}
 	return " (" + r + ")"
-}
-
-func firstNonEmpty(a ...string) string {
-	for _, s := range a {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

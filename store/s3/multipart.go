@@ -2,6 +2,7 @@ package s3
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -129,7 +130,7 @@ func (s *Store) complete(ctx context.Context, key, uploadID string, parts []comp
 			ETag string `xml:"ETag"`
 		}
 		xml.Unmarshal(data, &res)
-		in = store.Info{Key: key, Size: size, ETag: store.Unquote(firstNonEmpty(res.ETag, resp.Header.Get("ETag")))}
+		in = store.Info{Key: key, Size: size, ETag: store.Unquote(cmp.Or(res.ETag, resp.Header.Get("ETag")))}
 		return nil
 	})
 	return s.settle(ctx, key, in, err, attempts, c, ours, size)

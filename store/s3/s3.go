@@ -2,6 +2,7 @@ package s3
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -205,7 +206,7 @@ func (s *Store) sendOnce(ctx context.Context, r *request) (*http.Response, error
 	resp, err := s.client.Do(req)
 	if err != nil {
 		cancel()
-		return nil, &store.Error{Op: r.op, Key: firstNonEmpty(r.key, s.cfg.Bucket), Err: err}
+		return nil, &store.Error{Op: r.op, Key: cmp.Or(r.key, s.cfg.Bucket), Err: err}
 	}
 	store.WatchBody(resp, cancel)
 	if resp.StatusCode >= 300 {

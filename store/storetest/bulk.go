@@ -41,11 +41,10 @@ func testListOrder(t *testing.T, s store.Store, _ Options) {
 	if want := []string{"p/a-b", "p/a.c", "p/a/b", "p/a0"}; !slices.Equal(got, want) {
 		t.Fatalf("List(p/a) = %q, want %q (a prefix need not end at '/')", got, want)
 	}
-	stop := errors.New("stop")
 	n := 0
-	err := s.List(ctxT(t), "", func(store.Info) error { n++; return stop })
-	if !errors.Is(err, stop) || n != 1 {
-		t.Fatalf("an error from fn must stop the listing and be returned: err %v after %d calls", err, n)
+	err := s.List(ctxT(t), "", func(store.Info) error { n++; return store.ErrStopList })
+	if err != store.ErrStopList || n != 1 {
+		t.Fatalf("an error from fn must stop the listing and be returned unchanged: err %v after %d calls", err, n)
 	}
 }
 
