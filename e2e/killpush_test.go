@@ -3,10 +3,8 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,11 +93,7 @@ func TestKillAtEveryRequest(t *testing.T) {
 // that request is forwarded. A push that makes fewer requests simply ends.
 func (w *world) pushKilledAtRequest(dir, url string, p *countingProxy, k int64) {
 	w.t.Helper()
-	cmd := exec.Command("git", "push", "-q", url, "main")
-	cmd.Dir, cmd.Env = dir, w.environ()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd, out := w.pushCmd(dir, url)
 	first := p.requests.Load() + 1
 	var pid atomic.Int64
 	var once sync.Once

@@ -124,16 +124,23 @@ func packBytes(t *testing.T, dir string) int64 {
 	return n
 }
 
+// pushCmd is `git push -q url main` in dir, in a process group of its own (so git and
+// the helper it starts can be killed together), with its output collected.
+func (w *world) pushCmd(dir, url string) (*exec.Cmd, *bytes.Buffer) {
+	cmd := exec.Command("git", "push", "-q", url, "main")
+	cmd.Dir, cmd.Env = dir, w.environ()
+	out := new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd, out
+}
+
 // pushKilled runs `git push url main` in its own process group and kills the group
 // (git and the helper it started) with SIGKILL once the proxy has forwarded at least
 // limit request body bytes. It fails the test if the push ends by itself first.
 func (w *world) pushKilled(dir, url string, p *countingProxy, limit int64) {
 	w.t.Helper()
-	cmd := exec.Command("git", "push", "-q", url, "main")
-	cmd.Dir, cmd.Env = dir, w.environ()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd, out := w.pushCmd(dir, url)
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
