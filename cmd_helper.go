@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
 
+	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/helper"
+	"git-remote-object-store/lfs"
 	"git-remote-object-store/remote"
+	"git-remote-object-store/store"
 )
 
 // runHelper is git-remote-<scheme> <remote-name> <url>, with GIT_DIR set by git.
@@ -28,15 +33,28 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 		return exitFail
 	}
 	defer repo.Close()
-	lfsAutoConfig(ctx, repo, args[0], url, stderr)
+	// The remote is opened at most once, when first needed, for LFS and the engine alike.
+	open := sync.OnceValues(func() (*remote.Remote, error) { return remote.Open(ctx, url) })
+	openStore := func() (store.Store, error) {
+		r, err := open()
+		if err != nil {
+			return nil, err
+		}
+		return r.Store, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		if err := lfs.AutoConfig(ctx, lfsView(repo), args[0], self, openStore); err != nil {
+			fmt.Fprintf(stderr, "warning: could not configure git-lfs for remote %s: %v\n", args[0], err)
+		}
+	}
 	cfg := helper.Config{
 		Stderr: stderr,
-		Open: func(ctx context.Context) (remote.Engine, error) {
-			r, err := remote.Open(ctx, url)
+		Open: func(ctx context.Context) (engine.Transport, error) {
+			r, err := open()
 			if err != nil {
 				return nil, err
 			}
-			return r.EngineFor(repo, stderr)
+			return r.Engine(repo, stderr)
 		},
 		Resolve: func(src string) (object.Hash, error) { return repo.ResolveRevision(src) },
 	}

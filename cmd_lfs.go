@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/lfs"
@@ -24,27 +23,23 @@ func lfsVerbs() []verb {
 	}
 }
 
-// lfsRepoConfig finds the repository git-lfs (or the user) runs us in: its config file
-// and the URL of a remote, which may also be given as a URL directly.
-func lfsRepoConfig(remoteName string) (cfgPath, url string, err error) {
+// lfsRepo opens the repository git-lfs (or the user) runs us in, for its config.
+func lfsRepo() (lfs.Repo, error) {
 	gitDir, err := gitpack.Discover(".")
 	if err != nil {
-		return "", "", err
+		return lfs.Repo{}, err
 	}
 	repo, err := gitpack.Open(gitDir)
 	if err != nil {
-		return "", "", err
+		return lfs.Repo{}, err
 	}
 	defer repo.Close()
-	cfgPath = filepath.Join(repo.CommonDir(), "config")
-	if strings.Contains(remoteName, "://") {
-		return cfgPath, remoteName, nil
-	}
-	url = repo.Config().Get("remote", remoteName, "url")
-	if url == "" {
-		return cfgPath, "", fmt.Errorf("no remote %q in %s", remoteName, cfgPath)
-	}
-	return cfgPath, url, nil
+	return lfsView(repo), nil
+}
+
+// lfsView is what lfs needs of an open repository.
+func lfsView(repo *gitpack.Repo) lfs.Repo {
+	return lfs.Repo{CommonDir: repo.CommonDir(), Get: repo.Config().Get}
 }
 
 func cmdLFS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -59,9 +54,13 @@ func cmdLFS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: git-remote-object-store lfs install [--remote NAME]")
 		return exitUsage
 	}
-	cfgPath, url, err := lfsRepoConfig(*name)
+	repo, err := lfsRepo()
+	var url string
 	if err == nil {
-		err = installLFS(cfgPath, *name, url)
+		url, err = lfs.RemoteURL(repo, *name)
+	}
+	if err == nil {
+		err = installLFS(repo, *name, url)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: lfs install: %v\n", err)
@@ -72,7 +71,7 @@ func cmdLFS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // installLFS checks the URL is ours and writes the scoped agent config.
-func installLFS(cfgPath, name, url string) error {
+func installLFS(repo lfs.Repo, name, url string) error {
 	if _, err := remote.Parse(url); err != nil {
 		return fmt.Errorf("remote %q (%s) is not an object-store URL: %w", name, url, err)
 	}
@@ -80,23 +79,23 @@ func installLFS(cfgPath, name, url string) error {
 	if err != nil {
 		return fmt.Errorf("locate this program: %w", err)
 	}
-	return lfs.Install(cfgPath, name, url, self)
+	return lfs.Install(filepath.Join(repo.CommonDir, "config"), name, url, self)
 }
 
 func cmdLFSAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	tmpDir, err := lfsTempDir()
+	repo, err := lfsRepo()
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: lfs-agent: %v\n", err)
 		return exitFail
 	}
 	a := &lfs.Agent{
-		TempDir: tmpDir,
+		TempDir: lfs.TempDir(repo),
 		Open: func(ctx context.Context, name string) (store.Store, error) {
-			_, url, err := lfsRepoConfig(name)
+			url, err := lfs.RemoteURL(repo, name)
 			if err != nil {
 				return nil, err
 			}
-			return openLFSStore(ctx, url)
+			return remote.OpenStoreURL(ctx, url)
 		},
 	}
 	if err := a.Serve(ctx, os.Stdin, stdout); err != nil {
@@ -104,65 +103,4 @@ func cmdLFSAgent(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitFail
 	}
 	return exitOK
-}
-
-// lfsTempDir is where downloads wait for git-lfs to move them into its object store:
-// its own tmp directory (lfs.storage, else <common git dir>/lfs), so the move is a rename
-// on one file system, from a worktree as from the main checkout.
-func lfsTempDir() (string, error) {
-	gitDir, err := gitpack.Discover(".")
-	if err != nil {
-		return "", err
-	}
-	repo, err := gitpack.Open(gitDir)
-	if err != nil {
-		return "", err
-	}
-	defer repo.Close()
-	storage := filepath.Join(repo.CommonDir(), "lfs")
-	if s := repo.Config().Get("lfs", "", "storage"); s != "" {
-		if !filepath.IsAbs(s) {
-			s = filepath.Join(repo.CommonDir(), s)
-		}
-		storage = s
-	}
-	return filepath.Join(storage, "tmp"), nil
-}
-
-func openLFSStore(ctx context.Context, url string) (store.Store, error) {
-	loc, err := remote.Parse(url)
-	if err != nil {
-		return nil, err
-	}
-	st, err := remote.OpenStore(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
-	return store.Prefixed(st, loc.Prefix), nil
-}
-
-// lfsAutoConfig writes the scoped git-lfs config for a named remote of ours that is not
-// configured yet, when the repository already uses LFS (a push is about to need it: git
-// runs the pre-push hook while we serve the push) or the bucket holds LFS objects (a
-// clone is about to smudge them: git disconnects us before checkout). It runs before we
-// answer git's first command, while git waits, so no git config write races ours.
-func lfsAutoConfig(ctx context.Context, repo *gitpack.Repo, name, url string, stderr io.Writer) {
-	if name == "" || strings.Contains(name, "/") || repo.Config().Get("remote", name, "url") == "" {
-		return // a URL given on the command line: nothing to scope config to
-	}
-	if repo.Config().Get("remote", name, "lfsurl") != "" {
-		return
-	}
-	uses := false
-	if st, err := os.Stat(filepath.Join(repo.CommonDir(), "lfs")); err == nil && st.IsDir() {
-		uses = true
-	} else if st, err := openLFSStore(ctx, url); err == nil {
-		uses = st.List(ctx, lfs.KeyPrefix, func(store.Info) error { return store.ErrStopList }) == store.ErrStopList
-	}
-	if !uses {
-		return
-	}
-	if err := installLFS(filepath.Join(repo.CommonDir(), "config"), name, repo.Config().Get("remote", name, "url")); err != nil {
-		fmt.Fprintf(stderr, "warning: could not configure git-lfs for remote %s: %v\n", name, err)
-	}
 }

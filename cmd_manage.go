@@ -6,39 +6,21 @@ import (
 	"io"
 	"strings"
 
-	"git-remote-object-store/bundle"
 	"git-remote-object-store/engine"
-	"git-remote-object-store/packchain"
 	"git-remote-object-store/remote"
 )
 
-// manager is what the branch verbs need of either engine.
-type manager interface {
-	SetProtected(ctx context.Context, ref string, on bool) error
-	DeleteRef(ctx context.Context, ref string) error
-}
-
-// lister is what ls needs of either engine.
-type lister interface {
-	Refs(ctx context.Context) ([]engine.RefInfo, string, error)
-}
-
-type managed interface {
-	manager
-	lister
-}
-
-// openManaged opens url for a management verb (no local repository needed).
-func openManaged(ctx context.Context, url string, stderr io.Writer) (managed, bool) {
+// openEngine opens url for a verb that needs no local repository.
+func openEngine(ctx context.Context, url string, stderr io.Writer) (*remote.Remote, engine.Engine, bool) {
 	r, err := remote.Open(ctx, url)
-	if err != nil {
-		fmt.Fprintf(stderr, "fatal: %v\n", err)
-		return nil, false
+	if err == nil {
+		var e engine.Engine
+		if e, err = r.Engine(nil, stderr); err == nil {
+			return r, e, true
+		}
 	}
-	if r.Engine == remote.EnginePackchain {
-		return packchain.NewEngine(r.Store, nil, stderr), true
-	}
-	return bundle.NewEngine(r.Store, nil, bundle.Config{Warn: stderr}), true
+	fmt.Fprintf(stderr, "fatal: %v\n", err)
+	return nil, nil, false
 }
 
 func branchRef(name string) string {
@@ -53,7 +35,7 @@ func cmdLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: git-remote-object-store ls <url>")
 		return exitUsage
 	}
-	e, ok := openManaged(ctx, args[0], stderr)
+	_, e, ok := openEngine(ctx, args[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -79,12 +61,12 @@ func cmdLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func manageBranch(ctx context.Context, verb string, args []string, stdout, stderr io.Writer, do func(manager, string) error, done string) int {
+func manageBranch(ctx context.Context, verb string, args []string, stdout, stderr io.Writer, do func(engine.Manager, string) error, done string) int {
 	if len(args) != 2 {
 		fmt.Fprintf(stderr, "usage: git-remote-object-store %s <url> <branch>\n", verb)
 		return exitUsage
 	}
-	e, ok := openManaged(ctx, args[0], stderr)
+	_, e, ok := openEngine(ctx, args[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -98,19 +80,19 @@ func manageBranch(ctx context.Context, verb string, args []string, stdout, stder
 }
 
 func cmdProtect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return manageBranch(ctx, "protect", args, stdout, stderr, func(e manager, ref string) error {
+	return manageBranch(ctx, "protect", args, stdout, stderr, func(e engine.Manager, ref string) error {
 		return e.SetProtected(ctx, ref, true)
 	}, "is now protected")
 }
 
 func cmdUnprotect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return manageBranch(ctx, "unprotect", args, stdout, stderr, func(e manager, ref string) error {
+	return manageBranch(ctx, "unprotect", args, stdout, stderr, func(e engine.Manager, ref string) error {
 		return e.SetProtected(ctx, ref, false)
 	}, "is no longer protected")
 }
 
 func cmdDeleteBranch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return manageBranch(ctx, "delete-branch", args, stdout, stderr, func(e manager, ref string) error {
+	return manageBranch(ctx, "delete-branch", args, stdout, stderr, func(e engine.Manager, ref string) error {
 		return e.DeleteRef(ctx, ref)
 	}, "deleted")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,18 +14,19 @@ import (
 	"git-remote-object-store/store"
 )
 
-// openPackchain opens url for a verb only the packchain engine has (cat, compact, gc).
-func openPackchain(ctx context.Context, verb, url string, stderr io.Writer) (*packchain.Engine, bool) {
-	r, err := remote.Open(ctx, url)
-	if err != nil {
-		fmt.Fprintf(stderr, "fatal: %v\n", err)
-		return nil, false
+// openMaintainer opens url for a verb only an engine that keeps packs has (cat, compact,
+// gc).
+func openMaintainer(ctx context.Context, verb, url string, stderr io.Writer) (*remote.Remote, engine.Maintainer, bool) {
+	r, e, ok := openEngine(ctx, url, stderr)
+	if !ok {
+		return nil, nil, false
 	}
-	if r.Engine != remote.EnginePackchain {
-		fmt.Fprintf(stderr, "fatal: %s works on packchain remotes; %s uses the %s engine, which keeps whole bundles (clone it instead)\n", verb, r.Loc.URL, r.Engine)
-		return nil, false
+	m, ok := e.(engine.Maintainer)
+	if !ok {
+		fmt.Fprintf(stderr, "fatal: %s works on packchain remotes; %s uses the %s engine, which keeps whole bundles (clone it instead)\n", verb, r.Loc.URL, r.Kind)
+		return nil, nil, false
 	}
-	return packchain.NewEngine(r.Store, nil, stderr), true
+	return r, m, true
 }
 
 func cmdCat(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -34,7 +34,7 @@ func cmdCat(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: git-remote-object-store cat <url> <ref>:<path>")
 		return exitUsage
 	}
-	e, ok := openPackchain(ctx, "cat", args[0], stderr)
+	_, e, ok := openMaintainer(ctx, "cat", args[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -61,15 +61,15 @@ func cmdCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "usage: git-remote-object-store compact [--max-packs N] [--tmp DIR] [-q] <url>")
 		return exitUsage
 	}
-	e, ok := openPackchain(ctx, "compact", fl.Arg(0), stderr)
+	_, e, ok := openMaintainer(ctx, "compact", fl.Arg(0), stderr)
 	if !ok {
 		return exitFail
 	}
-	var o engine.Options
+	o := engine.CompactOptions{MaxPacks: *maxPacks, TmpDir: *tmp}
 	if !*quiet {
 		o.Progress = stderr
 	}
-	res, err := e.Compact(ctx, *maxPacks, *tmp, o)
+	res, err := e.Compact(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: %v\n", err)
 		return exitFail
@@ -92,7 +92,7 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: git-remote-object-store gc [--grace DURATION] [--dry-run] <url>")
 		return exitUsage
 	}
-	e, ok := openPackchain(ctx, "gc", fl.Arg(0), stderr)
+	r, e, ok := openMaintainer(ctx, "gc", fl.Arg(0), stderr)
 	if !ok {
 		return exitFail
 	}
@@ -108,7 +108,7 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s %d pack(s), %d bytes\n", verb, len(items), total)
 	if err == nil {
-		err = gcLeftovers(ctx, fl.Arg(0), *dry, stdout)
+		err = gcLeftovers(ctx, r.Store, *dry, stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: %v\n", err)
@@ -117,40 +117,20 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// gcLeftovers removes what interrupted uploads left below url's prefix more than
-// leftoverAge ago (multipart uploads, uncommitted blocks, temporary files), printing each;
-// with dry it only prints. Backends that cannot list leftovers are skipped silently.
-func gcLeftovers(ctx context.Context, url string, dry bool, stdout io.Writer) error {
-	loc, err := remote.Parse(url)
-	if err != nil {
-		return err
-	}
-	st, err := remote.OpenStore(ctx, loc)
-	if err != nil {
-		return err
-	}
-	j, gs, err := leftovers(ctx, store.Prefixed(st, loc.Prefix))
-	if j == nil || err != nil {
-		return err
-	}
+// gcLeftovers removes (with dry: lists) what interrupted uploads left on the remote
+// (engine.SweepLeftovers), printing each.
+func gcLeftovers(ctx context.Context, st store.Store, dry bool, stdout io.Writer) error {
 	verb := "removed"
 	if dry {
 		verb = "would remove"
 	}
-	var errs []error
 	n := 0
-	for _, g := range gs {
-		if !dry {
-			if err := j.RemoveGarbage(ctx, g); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-		}
+	err := engine.SweepLeftovers(ctx, st, dry, func(g store.Garbage) {
 		n++
 		fmt.Fprintf(stdout, "%s %s\n", verb, g)
-	}
+	})
 	if n > 0 {
 		fmt.Fprintf(stdout, "%s %d leftover(s) of interrupted uploads\n", verb, n)
 	}
-	return errors.Join(errs...)
+	return err
 }

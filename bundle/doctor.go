@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -14,8 +15,14 @@ import (
 
 // Doctor inspects the bundle layout: several bundles for one ref (an interrupted push
 // of an older client), stale locks, keys that are not valid refs, a HEAD naming a ref
-// with no bundle.
-func (e *Engine) Doctor(ctx context.Context, now time.Time, ttl time.Duration) ([]engine.Finding, error) {
+// with no bundle. Lock ages are judged on o.Now, the store's clock, against the engine's
+// lock TTL.
+func (e *Engine) Doctor(ctx context.Context, o engine.DoctorOptions) (engine.Diagnosis, error) {
+	out, err := e.doctor(ctx, cmp.Or(o.Now, time.Now()), e.cfg.LockTTL)
+	return engine.Diagnosis{Findings: out}, err
+}
+
+func (e *Engine) doctor(ctx context.Context, now time.Time, ttl time.Duration) ([]engine.Finding, error) {
 	var out []engine.Finding
 	type lock struct {
 		key string

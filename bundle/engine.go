@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
@@ -33,36 +32,29 @@ const (
 
 var bundleKeyRE = regexp.MustCompile(`^(refs/.+)/([0-9a-f]{40}|[0-9a-f]{64})\.bundle$`)
 
-// Config tunes an Engine.
-type Config struct {
-	Zip      bool          // mirror each pushed ref's tree as <ref>/repo.zip
-	LockTTL  time.Duration // 0: reflock.TTLFromEnv()
-	Parallel int           // concurrent bundle downloads; 0: 4
-	Warn     io.Writer     // warnings (always printed); nil: discarded
-}
-
 // Engine stores one full-history bundle per ref.
 type Engine struct {
 	st   store.Store // scoped to the remote's prefix
 	repo *gitpack.Repo
-	cfg  Config
+	cfg  engine.Config
 
 	mu    sync.Mutex
 	state *remoteState // the last listing, reused by Fetch and Push
 }
 
-// NewEngine returns the bundle engine over st (already scoped to the remote's prefix).
-func NewEngine(st store.Store, repo *gitpack.Repo, cfg Config) *Engine {
+var _ engine.Engine = (*Engine)(nil)
+
+// New returns the bundle engine over cfg.Store (already scoped to the remote's prefix),
+// bound to cfg.Repo.
+func New(cfg engine.Config) *Engine {
 	if cfg.LockTTL <= 0 {
 		cfg.LockTTL = reflock.TTLFromEnv()
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
 	}
-	if cfg.Warn == nil {
-		cfg.Warn = io.Discard
-	}
-	return &Engine{st: st, repo: repo, cfg: cfg}
+	cfg.Warn = cfg.WarnOrDiscard()
+	return &Engine{st: cfg.Store, repo: cfg.Repo, cfg: cfg}
 }
 
 // Caps: one bundle per ref cannot change several refs at once, so no --atomic.

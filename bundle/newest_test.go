@@ -93,7 +93,7 @@ func (r *dupRepo) bundleOf(t *testing.T, writer, name, ref string) []byte {
 		}
 		defer repo.Close()
 		var b bytes.Buffer
-		if err := NewEngine(nil, repo, Config{}).writeBundle(&b, ref, mustHash(t, r.sha[name])); err != nil {
+		if err := New(engine.Config{Repo: repo}).writeBundle(&b, ref, mustHash(t, r.sha[name])); err != nil {
 			t.Fatal(err)
 		}
 		return b.Bytes()
@@ -274,7 +274,7 @@ func openRepo(t *testing.T, dir string) *gitpack.Repo {
 // checkHelperView lists the remote as the helper does, then fetches what it advertised.
 func checkHelperView(t *testing.T, ctx context.Context, st store.Store, repo *gitpack.Repo, n int, want string) {
 	var warn bytes.Buffer
-	e := NewEngine(st, repo, Config{Warn: &warn})
+	e := New(engine.Config{Store: st, Repo: repo, Warn: &warn})
 	refs, err := e.List(ctx, false)
 	if err != nil {
 		t.Fatal(err)
@@ -302,8 +302,9 @@ func checkHelperView(t *testing.T, ctx context.Context, st store.Store, repo *gi
 // checkDoctorView runs doctor with no local repository, then --fix, and checks that only
 // the descendant is left under the ref and the others were moved aside.
 func checkDoctorView(t *testing.T, ctx context.Context, st store.Store, r *dupRepo, bundles []dupBundle, want string) {
-	e := NewEngine(st, nil, Config{})
-	findings, err := e.Doctor(ctx, dupTime, time.Minute)
+	e := New(engine.Config{Store: st, LockTTL: time.Minute})
+	d, err := e.Doctor(ctx, engine.DoctorOptions{Now: dupTime})
+	findings := d.Findings
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +351,7 @@ func checkDoctorView(t *testing.T, ctx context.Context, st store.Store, r *dupRe
 	if !slices.Equal(moved, wantMoved) {
 		t.Fatalf("moved aside %v, want %v", moved, wantMoved)
 	}
-	refs, err := NewEngine(st, nil, Config{}).List(ctx, false)
+	refs, err := New(engine.Config{Store: st}).List(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +383,7 @@ func TestDuplicateBundlesUndecidable(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := putDupBundles(t, data, r, c.bundles)
-			e := NewEngine(st, nil, Config{})
+			e := New(engine.Config{Store: st})
 			refs, err := e.List(t.Context(), false)
 			if err != nil {
 				t.Fatal(err)

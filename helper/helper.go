@@ -11,7 +11,6 @@ import (
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack/object"
-	"git-remote-object-store/remote"
 )
 
 // ErrProtocol: git (or something pretending to be git) sent a line we do not understand.
@@ -23,7 +22,7 @@ const MaxLine = 64 << 10
 // Config wires the helper to the world.
 type Config struct {
 	// Open returns the engine; called once, lazily, when a command needs it.
-	Open func(ctx context.Context) (remote.Engine, error)
+	Open func(ctx context.Context) (engine.Transport, error)
 	// Resolve turns a push source (a local ref name or a hex id) into an object id.
 	Resolve func(src string) (object.Hash, error)
 	// Stderr receives warnings, progress and refusal details.
@@ -34,7 +33,7 @@ type session struct {
 	cfg  Config
 	in   *bufio.Reader
 	out  *bufio.Writer
-	eng  remote.Engine
+	eng  engine.Transport
 	opts engine.Options
 	cas  map[string]string // dst → expected hex ("" = must not exist)
 }
@@ -86,7 +85,7 @@ func (s *session) readLine() (string, error) {
 	}
 }
 
-func (s *session) engine(ctx context.Context) (remote.Engine, error) {
+func (s *session) engine(ctx context.Context) (engine.Transport, error) {
 	if s.eng == nil {
 		e, err := s.cfg.Open(ctx)
 		if err != nil {

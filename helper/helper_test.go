@@ -10,7 +10,6 @@ import (
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack/object"
-	"git-remote-object-store/remote"
 )
 
 // fakeEngine records calls; a unit-test stand-in for the protocol only (the real engines
@@ -53,7 +52,7 @@ var (
 func run(t *testing.T, f *fakeEngine, in string) (string, string, error) {
 	var out, errw bytes.Buffer
 	err := Run(t.Context(), strings.NewReader(in), &out, Config{
-		Open: func(context.Context) (remote.Engine, error) { return f, nil },
+		Open: func(context.Context) (engine.Transport, error) { return f, nil },
 		Resolve: func(src string) (object.Hash, error) {
 			if src == "refs/heads/main" {
 				return object.ParseHash(h1)

@@ -13,30 +13,23 @@ import (
 	"git-remote-object-store/gitpack/object"
 )
 
-// CompactResult says what a compaction did.
-type CompactResult struct {
-	Before  int    // packs the manifest named
-	Pack    string // the merged pack ("" when nothing was done)
-	Objects int64
-	Size    int64
-}
-
 // errOvertaken: another compaction replaced the packs this one merged.
 var errOvertaken = errors.New("another compaction finished first")
 
 // Compact merges the manifest's packs into one holding exactly the objects the refs
-// reach, when it names more than maxPacks packs (0: always, which also drops what
+// reach, when it names more than co.MaxPacks packs (0: always, which also drops what
 // deleted branches left behind). The packs are gathered into a scratch repository in
-// tmpDir, written out again as one pack (stored deltas reused), uploaded with its .idx,
+// co.TmpDir, written out again as one pack (stored deltas reused), uploaded with its .idx,
 // and swapped in by compare-and-swap. Pushes that land meanwhile keep their packs: they
 // build on commits the merged pack holds. The merged-away packs are listed as retired
 // and deleted later by gc, once no fetch can still be reading them.
-func (e *Engine) Compact(ctx context.Context, maxPacks int, tmpDir string, o engine.Options) (CompactResult, error) {
+func (e *Engine) Compact(ctx context.Context, co engine.CompactOptions) (engine.CompactResult, error) {
+	maxPacks, tmpDir, o := co.MaxPacks, co.TmpDir, engine.Options{Progress: co.Progress}
 	m, _, err := e.load(ctx)
 	if err != nil {
-		return CompactResult{}, err
+		return engine.CompactResult{}, err
 	}
-	res := CompactResult{Before: len(m.Packs)}
+	res := engine.CompactResult{Before: len(m.Packs)}
 	if len(m.Packs) == 0 || len(m.Packs) <= maxPacks {
 		return res, nil
 	}
@@ -50,7 +43,7 @@ func (e *Engine) Compact(ctx context.Context, maxPacks int, tmpDir string, o eng
 		return res, err
 	}
 	defer scratch.Close()
-	se := NewEngine(e.st, scratch, e.warn)
+	se := e.with(scratch)
 	if err := se.download(ctx, m.Packs, o); err != nil {
 		return res, fmt.Errorf("compact: %w", err)
 	}

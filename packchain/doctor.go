@@ -18,9 +18,14 @@ import (
 // Doctor inspects the packchain layout: the manifest decodes; every pack it names is on
 // the bucket at the size it records, with an .idx that parses; every ref tip is in some
 // pack; HEAD names a ref; ref names are valid. Packs nobody names are reported as notes
-// (gc deletes them after the grace). tmpDir holds the scratch repository a missing .idx
-// is rebuilt in by --fix ("" = the system's temp dir).
-func (e *Engine) Doctor(ctx context.Context, tmpDir string) (findings []engine.Finding, notes []string, err error) {
+// (gc deletes them after the grace). o.TmpDir holds the scratch repository a missing
+// .idx is rebuilt in by --fix ("" = the system's temp dir).
+func (e *Engine) Doctor(ctx context.Context, o engine.DoctorOptions) (engine.Diagnosis, error) {
+	findings, notes, err := e.doctor(ctx, o.TmpDir)
+	return engine.Diagnosis{Findings: findings, Notes: notes}, err
+}
+
+func (e *Engine) doctor(ctx context.Context, tmpDir string) (findings []engine.Finding, notes []string, err error) {
 	m, _, err := e.load(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -207,7 +212,7 @@ func (e *Engine) rebuildIdx(ctx context.Context, p PackEntry, tmpDir string) err
 		return err
 	}
 	defer scratch.Close()
-	if err := NewEngine(e.st, scratch, e.warn).fetchPack(ctx, p, engine.Options{}); err != nil {
+	if err := e.with(scratch).fetchPack(ctx, p, engine.Options{}); err != nil {
 		return err
 	}
 	_, err = e.putFile(ctx, idxKey(p.Name), filepath.Join(scratch.ObjectDir(), "pack", p.Name+".idx"), false, engine.Options{})

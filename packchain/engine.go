@@ -42,17 +42,29 @@ type Engine struct {
 	st   store.Store // scoped to the remote's prefix
 	repo *gitpack.Repo
 	warn io.Writer
-	// Zip mirrors each pushed ref's tree as <ref>/repo.zip (?zip=1), as the bundle
-	// engine does, for AWS CodePipeline.
-	Zip bool
+	cfg  engine.Config
 }
 
-// NewEngine returns the packchain engine over st, bound to the local repository.
-func NewEngine(st store.Store, repo *gitpack.Repo, warn io.Writer) *Engine {
-	if warn == nil {
-		warn = io.Discard
+var (
+	_ engine.Engine     = (*Engine)(nil)
+	_ engine.Maintainer = (*Engine)(nil)
+)
+
+// New returns the packchain engine over cfg.Store (already scoped to the remote's
+// prefix), bound to cfg.Repo.
+func New(cfg engine.Config) *Engine {
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
 	}
-	return &Engine{st: st, repo: repo, warn: warn}
+	cfg.Warn = cfg.WarnOrDiscard()
+	return &Engine{st: cfg.Store, repo: cfg.Repo, warn: cfg.Warn, cfg: cfg}
+}
+
+// with returns a copy of e bound to another local repository (a scratch one).
+func (e *Engine) with(repo *gitpack.Repo) *Engine {
+	c := e.cfg
+	c.Repo = repo
+	return New(c)
 }
 
 // Caps: one manifest holds every ref, so a push of several refs can land as one CAS.
@@ -82,7 +94,7 @@ func (e *Engine) load(ctx context.Context) (*Manifest, string, error) {
 	return m, info.ETag, nil
 }
 
-// List implements remote.Engine.
+// List implements engine.Transport.
 func (e *Engine) List(ctx context.Context, forPush bool) ([]engine.Ref, error) {
 	m, _, err := e.load(ctx)
 	if err != nil {

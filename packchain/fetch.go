@@ -73,7 +73,7 @@ func allLocal(repo *gitpack.Repo, hs []object.Hash) bool {
 
 // download streams each pack into the indexer, a few at once.
 func (e *Engine) download(ctx context.Context, packs []PackEntry, o engine.Options) error {
-	return engine.Parallel(ctx, 4, len(packs), func(ctx context.Context, i int) error {
+	return engine.Parallel(ctx, e.cfg.Parallel, len(packs), func(ctx context.Context, i int) error {
 		return e.fetchPack(ctx, packs[i], o)
 	})
 }

@@ -8,19 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"git-remote-object-store/engine"
 	"git-remote-object-store/store"
 )
 
 // DefaultGrace is how long gc leaves a pack the manifest stopped naming: a fetch that read
 // the previous manifest may still be downloading it.
 const DefaultGrace = 24 * time.Hour
-
-// GCItem is one pack gc deletes (or would delete).
-type GCItem struct {
-	Name   string
-	Bytes  int64  // .pack and .idx together
-	Reason string // "retired by compaction" or "never named (a lost race or an interrupted push)"
-}
 
 // GC deletes the packs the manifest no longer names once they are older than grace:
 // those compaction retired (counted from their retirement) and stray uploads that never
@@ -31,7 +25,7 @@ type GCItem struct {
 // Ages are judged on the store's clock, read before the manifest, and grace may not be
 // shorter than the push window: together they guarantee that a pack a push is about to
 // name is never deleted (window.go).
-func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]GCItem, error) {
+func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]engine.GCItem, error) {
 	if w := PushWindow(); grace < w {
 		return nil, fmt.Errorf("%w: --grace %s is shorter than the push window %s, so gc could delete a pack a push has uploaded but not yet named (the window is set by %s)", ErrGraceTooShort, grace, w, PushWindowEnv)
 	}
@@ -80,7 +74,7 @@ func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]GC
 	for _, r := range m.Retired {
 		retired[r.Name] = r.Since
 	}
-	var items []GCItem
+	var items []engine.GCItem
 	for name, f := range onBucket {
 		if m.HasPack(name) || f.newest.After(cutoff) {
 			continue
@@ -92,7 +86,7 @@ func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]GC
 			}
 			reason = "retired by compaction " + since.Format(time.RFC3339)
 		}
-		items = append(items, GCItem{Name: name, Bytes: f.bytes, Reason: reason})
+		items = append(items, engine.GCItem{Name: name, Bytes: f.bytes, Reason: reason})
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
 	if dryRun || len(items) == 0 && len(m.Retired) == 0 {
@@ -122,7 +116,7 @@ func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]GC
 	if err != nil {
 		return nil, fmt.Errorf("gc: %w", err)
 	}
-	var done []GCItem
+	var done []engine.GCItem
 	for _, it := range items {
 		if !doomed[it.Name] {
 			continue

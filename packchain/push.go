@@ -121,7 +121,7 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 // mirrorZips writes or removes the zip mirror of each landed update. The push has
 // landed already, so a failure here is a warning.
 func (e *Engine) mirrorZips(ctx context.Context, landed []engine.Update) {
-	if !e.Zip {
+	if !e.cfg.Zip {
 		return
 	}
 	for _, u := range landed {

@@ -14,29 +14,15 @@ import (
 	"git-remote-object-store/store"
 )
 
-// Engine is what the helper drives. The local repository is bound when the engine is
-// opened, so the interface does not mention it.
-type Engine interface {
-	Caps() engine.Caps
-	List(ctx context.Context, forPush bool) ([]engine.Ref, error)
-	Fetch(ctx context.Context, wants []engine.Ref, o engine.Options) error
-	Push(ctx context.Context, updates []engine.Update, o engine.Options) ([]engine.Result, error)
-}
-
-var (
-	_ Engine = (*bundle.Engine)(nil)
-	_ Engine = (*packchain.Engine)(nil)
-
-	// ErrEngine: the bucket holds a layout this URL or this tool cannot use.
-	ErrEngine = errors.New("remote: wrong engine")
-)
+// ErrEngine: the bucket holds a layout this URL or this tool cannot use.
+var ErrEngine = errors.New("remote: wrong engine")
 
 // Remote is an opened remote: its location, its store scoped to the prefix, and the
-// engine the bucket uses.
+// engine the bucket uses. It is the one place that chooses between the engines.
 type Remote struct {
-	Loc    *Location
-	Store  store.Store // scoped to Loc.Prefix
-	Engine string      // EngineBundle or EnginePackchain
+	Loc   *Location
+	Store store.Store // scoped to Loc.Prefix; opened once, shared by everything in the process
+	Kind  string      // engine.Bundle or engine.Packchain
 }
 
 // Open parses url, opens its backend and detects the engine. Nothing is written.
@@ -49,17 +35,24 @@ func Open(ctx context.Context, url string) (*Remote, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Remote{Loc: loc, Store: store.Prefixed(st, loc.Prefix)}
-	if r.Engine, err = detectEngine(ctx, r.Store, loc); err != nil {
+	return New(ctx, loc, st)
+}
+
+// New detects the engine of the remote at loc whose store, already scoped to the prefix,
+// is st.
+func New(ctx context.Context, loc *Location, st store.Store) (*Remote, error) {
+	kind, err := detectEngine(ctx, st, loc)
+	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	return &Remote{Loc: loc, Store: st, Kind: kind}, nil
 }
 
 // detectEngine reads <prefix>/FORMAT, or recognises an awslabs bucket by its bundles,
 // and checks it against the URL's engine= before anything is written.
 func detectEngine(ctx context.Context, st store.Store, loc *Location) (string, error) {
 	found := ""
+	// Both engines write their name to the same key.
 	rc, _, err := st.Get(ctx, bundle.FormatKey, nil)
 	switch {
 	case err == nil:
@@ -70,9 +63,9 @@ func detectEngine(ctx context.Context, st store.Store, loc *Location) (string, e
 		}
 		switch f := strings.TrimSpace(string(b)); f {
 		case bundle.FormatName:
-			found = EngineBundle
-		case "packchain-v2":
-			found = EnginePackchain
+			found = engine.Bundle
+		case packchain.FormatName:
+			found = engine.Packchain
 		case "packchain":
 			return "", fmt.Errorf("%w: %s holds another tool's per-ref \"packchain\" layout, which this tool does not read (use a different prefix)", ErrEngine, loc.URL)
 		default:
@@ -81,17 +74,17 @@ func detectEngine(ctx context.Context, st store.Store, loc *Location) (string, e
 	case store.IsNotFound(err):
 		// No FORMAT: an awslabs bucket (bundles, no marker), a packchain one whose
 		// FORMAT write failed, or a new remote.
-		if hasKey(ctx, st, "packchain/manifest.json") {
-			found = EnginePackchain
+		if hasKey(ctx, st, packchain.ManifestKey) {
+			found = engine.Packchain
 		} else if hasBundles(ctx, st) {
-			found = EngineBundle
+			found = engine.Bundle
 		}
 	default:
 		return "", err
 	}
 	switch {
 	case found == "" && loc.Engine == "":
-		return EngineBundle, nil
+		return engine.Bundle, nil
 	case found == "":
 		return loc.Engine, nil
 	case loc.Engine != "" && loc.Engine != found:
@@ -124,15 +117,15 @@ func clip(s string) string {
 	return s
 }
 
-// EngineFor returns the engine of r bound to the local repository repo.
-func (r *Remote) EngineFor(repo *gitpack.Repo, warn io.Writer) (Engine, error) {
-	switch r.Engine {
-	case EngineBundle:
-		return bundle.NewEngine(r.Store, repo, bundle.Config{Zip: r.Loc.Zip, Warn: warn}), nil
-	case EnginePackchain:
-		e := packchain.NewEngine(r.Store, repo, warn)
-		e.Zip = r.Loc.Zip
-		return e, nil
+// Engine returns r's engine bound to the local repository repo (nil for the verbs that
+// need none), with warnings to warn.
+func (r *Remote) Engine(repo *gitpack.Repo, warn io.Writer) (engine.Engine, error) {
+	cfg := engine.Config{Store: r.Store, Repo: repo, Warn: warn, Zip: r.Loc.Zip}
+	switch r.Kind {
+	case engine.Bundle:
+		return bundle.New(cfg), nil
+	case engine.Packchain:
+		return packchain.New(cfg), nil
 	}
-	return nil, fmt.Errorf("%w: the %s engine is not available in this build yet", ErrEngine, r.Engine)
+	return nil, fmt.Errorf("%w: the %s engine is not available in this build yet", ErrEngine, r.Kind)
 }

@@ -14,9 +14,28 @@ import (
 	"git-remote-object-store/store/s3"
 )
 
-// OpenStore opens the backend a Location names (the whole bucket; the caller scopes it
-// to the prefix).
+// OpenStore opens the backend a Location names, scoped to its prefix. It resolves
+// credentials; callers open a store once per process and share it.
 func OpenStore(ctx context.Context, loc *Location) (store.Store, error) {
+	st, err := openBucket(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	return store.Prefixed(st, loc.Prefix), nil
+}
+
+// OpenStoreURL is OpenStore for a URL (no engine detection: LFS objects live beside
+// either engine's layout).
+func OpenStoreURL(ctx context.Context, url string) (store.Store, error) {
+	loc, err := Parse(url)
+	if err != nil {
+		return nil, err
+	}
+	return OpenStore(ctx, loc)
+}
+
+// openBucket opens the whole bucket (container, directory) a Location names.
+func openBucket(ctx context.Context, loc *Location) (store.Store, error) {
 	var named map[string]string
 	if loc.Credential != "" {
 		var err error

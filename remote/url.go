@@ -8,6 +8,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"git-remote-object-store/engine"
 )
 
 // ErrURL: a remote URL this tool cannot use.
@@ -18,12 +20,6 @@ const (
 	S3    = "s3"
 	Azure = "azblob"
 	FS    = "fs"
-)
-
-// Engines.
-const (
-	EngineBundle    = "bundle"
-	EnginePackchain = "packchain"
 )
 
 // Location is a parsed remote URL.
@@ -99,7 +95,7 @@ func (l *Location) options(q url.Values) error {
 		v := vs[0]
 		switch k {
 		case "engine":
-			if v != EngineBundle && v != EnginePackchain {
+			if v != engine.Bundle && v != engine.Packchain {
 				return fmt.Errorf("engine=%q: want bundle or packchain", v)
 			}
 			l.Engine = v
