@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"git-remote-object-store/internal/credcache"
 )
 
 // StorageScope is the OAuth scope (v2 endpoint) and resource (managed identity) of Azure Storage.
@@ -39,31 +41,54 @@ type TokenSource interface {
 	Token(ctx context.Context) (Token, error)
 }
 
-// Cached wraps a TokenSource and reuses its token until five minutes before expiry.
+// refreshMargin is how long before it expires a token is replaced, so that a request
+// carrying it still reaches the service in time, and a slow refresh finishes while the
+// old token still works.
+const refreshMargin = 5 * time.Minute
+
+// Cached wraps a TokenSource and reuses its token until five minutes before expiry; a
+// refresh is shared by all concurrent callers.
 type Cached struct {
 	Source TokenSource
 	Now    func() time.Time
-	mu     sync.Mutex
-	cur    Token
+
+	init  sync.Once
+	cache credcache.Cache[Token]
 }
 
 // Token implements TokenSource.
 func (c *Cached) Token(ctx context.Context) (Token, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now
+	c.init.Do(func() {
+		c.cache.Margin = refreshMargin
+		// c.now and c.fetch read Now and Source at each call, so setting them later still counts.
+		c.cache.Now = c.now
+		c.cache.Fetch = c.fetch
+	})
+	return c.cache.Get(ctx)
+}
+
+func (c *Cached) now() time.Time {
 	if c.Now != nil {
-		now = c.Now
+		return c.Now()
 	}
-	if c.cur.Value != "" && now().Add(5*time.Minute).Before(c.cur.Expires) {
-		return c.cur, nil
-	}
+	return time.Now()
+}
+
+// alreadyExpired is the expiry given to the cache for a token that must not be reused.
+var alreadyExpired = time.Unix(0, 0)
+
+func (c *Cached) fetch(ctx context.Context) (Token, time.Time, error) {
 	t, err := c.Source.Token(ctx)
 	if err != nil {
-		return Token{}, err
+		return Token{}, time.Time{}, err
 	}
-	c.cur = t
-	return t, nil
+	if t.Value == "" || t.Expires.IsZero() {
+		// A token that is empty or does not say when it expires is used for this call
+		// only: to the cache a zero expiry means "never", and an Entra ID token always
+		// expires.
+		return t, alreadyExpired, nil
+	}
+	return t, t.Expires, nil
 }
 
 var tokenClient = &http.Client{Timeout: 30 * time.Second}

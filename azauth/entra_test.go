@@ -102,3 +102,44 @@ func TestEntraFromEnvOrder(t *testing.T) {
 		}
 	}
 }
+
+// tokenFunc is a TokenSource from a function.
+type tokenFunc func(context.Context) (Token, error)
+
+func (f tokenFunc) Token(ctx context.Context) (Token, error) { return f(ctx) }
+
+// TestCachedReusesOnlyTokensThatExpire: a token without a value or an expiry is fetched
+// anew every time (the cache would otherwise keep it forever), and a token is replaced
+// five minutes before it expires.
+func TestCachedReusesOnlyTokensThatExpire(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name      string
+		tok       Token
+		advance   time.Duration // between the two calls
+		wantCalls int
+	}{
+		{"expiring in an hour", Token{Value: "t", Expires: now.Add(time.Hour)}, 54 * time.Minute, 1},
+		{"within five minutes of expiry", Token{Value: "t", Expires: now.Add(time.Hour)}, 55 * time.Minute, 2},
+		{"no expiry", Token{Value: "t"}, 0, 2},
+		{"no value", Token{Expires: now.Add(time.Hour)}, 0, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clock, calls := now, 0
+			c := &Cached{Now: func() time.Time { return clock }, Source: tokenFunc(func(context.Context) (Token, error) {
+				calls++
+				return tc.tok, nil
+			})}
+			for range 2 {
+				if got, err := c.Token(context.Background()); err != nil || got != tc.tok {
+					t.Fatalf("got %v, %v; want %v", got, err, tc.tok)
+				}
+				clock = clock.Add(tc.advance)
+			}
+			if calls != tc.wantCalls {
+				t.Fatalf("%d token fetches, want %d", calls, tc.wantCalls)
+			}
+		})
+	}
+}

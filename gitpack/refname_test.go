@@ -57,18 +57,3 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
-
-func FuzzParseConfig(f *testing.F) {
-	f.Add([]byte("[core]\n\tbare = false\n[remote \"origin\"]\n\turl = \"a\\\"b\" # c\n[x.y]\nk=v\\\n w\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := gitpack.ParseConfig(data, t.TempDir())
-		if err != nil {
-			return
-		}
-		for _, e := range c.Entries {
-			if e.Section == "" || e.Key == "" {
-				t.Fatalf("accepted an entry without section or key: %+v", e)
-			}
-		}
-	})
-}

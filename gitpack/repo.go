@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"git-remote-object-store/gitpack/gitconfig"
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
 )
@@ -25,7 +26,7 @@ type Repo struct {
 	commonDir string
 	objDirs   []string // the repository's own objects dir first, then alternates
 	format    object.Format
-	config    *Config
+	config    *gitconfig.Config
 
 	mu          sync.Mutex
 	packs       map[string]*pack.Pack // by .pack path
@@ -58,7 +59,7 @@ func Open(gitDir string) (*Repo, error) {
 		}
 		r.commonDir = filepath.Clean(c)
 	}
-	if r.config, err = ReadConfigFile(filepath.Join(r.commonDir, "config")); err != nil {
+	if r.config, err = gitconfig.ReadFile(filepath.Join(r.commonDir, "config")); err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", abs, err)
 	}
 	if err := r.checkFormat(); err != nil {
@@ -147,7 +148,7 @@ func (r *Repo) CommonDir() string { return r.commonDir }
 func (r *Repo) ObjectDir() string { return r.objDirs[0] }
 
 // Config is the repository's configuration as read at Open.
-func (r *Repo) Config() *Config { return r.config }
+func (r *Repo) Config() *gitconfig.Config { return r.config }
 
 // Close releases open pack files.
 func (r *Repo) Close() error {

@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/gitconfig"
 )
 
 // AgentName is the custom transfer's name in git-lfs's config.
@@ -52,7 +52,7 @@ func Install(cfgPath, remoteName, remoteURL, agentPath string) error {
 		{"lfs", ep, "locksverify", "false"},
 	}
 	for _, s := range sets {
-		if err := gitpack.SetConfig(cfgPath, s.section, s.sub, s.key, s.value); err != nil {
+		if err := gitconfig.Set(cfgPath, s.section, s.sub, s.key, s.value); err != nil {
 			return fmt.Errorf("set %s.%s.%s in %s: %w", s.section, s.sub, s.key, cfgPath, err)
 		}
 	}

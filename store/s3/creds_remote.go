@@ -14,9 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
+	"git-remote-object-store/internal/credcache"
 	"git-remote-object-store/sigv4"
 )
 
@@ -26,30 +26,30 @@ type expiring struct {
 	expires time.Time // zero: never
 }
 
-// cached refreshes credentials from fetch five minutes before they expire.
+// refreshMargin is how long before they expire temporary credentials are replaced, so
+// that a request signed with them still reaches S3 in time, and a slow refresh finishes
+// while the old ones still work.
+const refreshMargin = 5 * time.Minute
+
+// cached is a provider whose credentials expire: fetch obtains them, and they are
+// fetched again refreshMargin before they expire, once for all concurrent callers.
 type cached struct {
-	mu    sync.Mutex
-	cur   expiring
-	fetch func(ctx context.Context) (expiring, error)
-	now   func() time.Time
+	cache credcache.Cache[sigv4.Credentials]
 }
 
+func newCached(fetch func(ctx context.Context) (expiring, error)) *cached {
+	c := &cached{}
+	c.cache.Margin = refreshMargin
+	c.cache.Fetch = func(ctx context.Context) (sigv4.Credentials, time.Time, error) {
+		e, err := fetch(ctx)
+		return e.creds, e.expires, err
+	}
+	return c
+}
+
+// Retrieve implements CredentialsProvider.
 func (c *cached) Retrieve(ctx context.Context) (sigv4.Credentials, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now
-	if c.now != nil {
-		now = c.now
-	}
-	if c.cur.creds.AccessKeyID != "" && (c.cur.expires.IsZero() || now().Add(5*time.Minute).Before(c.cur.expires)) {
-		return c.cur.creds, nil
-	}
-	e, err := c.fetch(ctx)
-	if err != nil {
-		return sigv4.Credentials{}, err
-	}
-	c.cur = e
-	return e.creds, nil
+	return c.cache.Get(ctx)
 }
 
 // metadataClient talks to link-local and container credential endpoints: short
@@ -127,7 +127,7 @@ func (j jsonCreds) expiring() (expiring, error) {
 // processCreds runs a profile's credential_process: the one program this tool ever
 // starts, because the user configured it as their credential source.
 func processCreds(command string) *cached {
-	return &cached{fetch: func(ctx context.Context) (expiring, error) {
+	return newCached(func(ctx context.Context) (expiring, error) {
 		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
@@ -143,12 +143,12 @@ func processCreds(command string) *cached {
 			return expiring{}, fmt.Errorf("credential_process: %v", err)
 		}
 		return e, nil
-	}}
+	})
 }
 
 // ecsCreds reads the container credentials endpoint (ECS, EKS pod identity).
 func ecsCreds(getenv func(string) string) *cached {
-	return &cached{fetch: func(ctx context.Context) (expiring, error) {
+	return newCached(func(ctx context.Context) (expiring, error) {
 		u := getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
 		if rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
 			u = "http://169.254.170.2" + rel
@@ -170,7 +170,7 @@ func ecsCreds(getenv func(string) string) *cached {
 			return expiring{}, fmt.Errorf("container credentials: %w", err)
 		}
 		return j.expiring()
-	}}
+	})
 }
 
 // imdsCreds is EC2's instance metadata service, version 2 (session token first).
@@ -178,7 +178,7 @@ func imdsCreds(endpoint string) *cached {
 	if endpoint == "" {
 		endpoint = "http://169.254.169.254"
 	}
-	return &cached{fetch: func(ctx context.Context) (expiring, error) {
+	return newCached(func(ctx context.Context) (expiring, error) {
 		var token, role string
 		h := http.Header{"X-Aws-Ec2-Metadata-Token-Ttl-Seconds": {"21600"}}
 		if err := httpJSON(ctx, metadataClient, "PUT", endpoint+"/latest/api/token", h, []byte{}, &token); err != nil {
@@ -195,7 +195,7 @@ func imdsCreds(endpoint string) *cached {
 			return expiring{}, fmt.Errorf("EC2 instance metadata: %w", err)
 		}
 		return j.expiring()
-	}}
+	})
 }
 
 // stsResult is the credentials part of AssumeRole / AssumeRoleWithWebIdentity answers.
@@ -234,7 +234,7 @@ func stsEndpoint(region, override string) string {
 
 // assumeRole calls STS AssumeRole signed with the source profile's credentials.
 func assumeRole(source CredentialsProvider, roleARN, session, externalID, region, endpoint string) *cached {
-	return &cached{fetch: func(ctx context.Context) (expiring, error) {
+	return newCached(func(ctx context.Context) (expiring, error) {
 		src, err := source.Retrieve(ctx)
 		if err != nil {
 			return expiring{}, fmt.Errorf("source profile for %s: %w", roleARN, err)
@@ -258,13 +258,13 @@ func assumeRole(source CredentialsProvider, roleARN, session, externalID, region
 			return expiring{}, fmt.Errorf("assume role %s: %w", roleARN, err)
 		}
 		return res.expiring()
-	}}
+	})
 }
 
 // webIdentity calls STS AssumeRoleWithWebIdentity (unsigned) with a token file that is
 // re-read on every refresh (Kubernetes rotates it).
 func webIdentity(tokenFile, roleARN, session, region, endpoint string) *cached {
-	return &cached{fetch: func(ctx context.Context) (expiring, error) {
+	return newCached(func(ctx context.Context) (expiring, error) {
 		tok, err := os.ReadFile(tokenFile)
 		if err != nil {
 			return expiring{}, fmt.Errorf("web identity token: %v", err)
@@ -281,7 +281,7 @@ func webIdentity(tokenFile, roleARN, session, region, endpoint string) *cached {
 			return expiring{}, fmt.Errorf("assume role %s with web identity: %w", roleARN, err)
 		}
 		return res.expiring()
-	}}
+	})
 }
 
 var stsClient = &http.Client{Timeout: 30 * time.Second}

@@ -130,10 +130,11 @@ func TestChainOrder(t *testing.T) {
 func TestCachedRefreshesBeforeExpiry(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	n := 0
-	c := &cached{now: func() time.Time { return now }, fetch: func(context.Context) (expiring, error) {
+	c := newCached(func(context.Context) (expiring, error) {
 		n++
 		return jsonCreds{AccessKeyID: fmt.Sprint("K", n), SecretAccessKey: "s", Expiration: now.Add(time.Hour).Format(time.RFC3339)}.expiring()
-	}}
+	})
+	c.cache.Now = func() time.Time { return now }
 	a, _ := c.Retrieve(context.Background())
 	now = now.Add(50 * time.Minute)
 	b, _ := c.Retrieve(context.Background())

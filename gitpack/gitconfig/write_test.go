@@ -1,4 +1,4 @@
-package gitpack_test
+package gitconfig_test
 
 import (
 	"os"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/gitconfig"
 	"git-remote-object-store/internal/testenv"
 )
 
@@ -24,7 +24,7 @@ func TestSetConfigKeepsEverythingElse(t *testing.T) {
 		{"core", "", "filemode", "true"},
 	}
 	for _, e := range edits {
-		if err := gitpack.SetConfig(path, e.sec, e.sub, e.key, e.val); err != nil {
+		if err := gitconfig.Set(path, e.sec, e.sub, e.key, e.val); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -44,10 +44,10 @@ func TestSetConfigKeepsEverythingElse(t *testing.T) {
 			t.Fatalf("lost %q:\n%s", keep, data)
 		}
 	}
-	if err := gitpack.UnsetConfig(path, "remote", "origin", "lfsurl"); err != nil {
+	if err := gitconfig.Unset(path, "remote", "origin", "lfsurl"); err != nil {
 		t.Fatal(err)
 	}
 	if err := exec.Command(gitBin, "config", "--file", path, "--get", "remote.origin.lfsurl").Run(); err == nil {
-		t.Fatal("UnsetConfig left the key")
+		t.Fatal("Unset left the key")
 	}
 }

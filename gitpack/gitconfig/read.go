@@ -1,4 +1,11 @@
-package gitpack
+// Package gitconfig reads and edits git's config files (.git/config and what it
+// includes) without running git: the syntax git-config(1) describes, with sections,
+// quoted subsections, escapes, continuations and include/includeIf.
+//
+// It is a leaf of its own, apart from gitpack, so that code which only needs a
+// repository's config (lfs writes the agent's settings) does not pull in the object
+// database, packs and indexer along with it.
+package gitconfig
 
 import (
 	"bytes"
@@ -9,23 +16,24 @@ import (
 	"strings"
 )
 
-// ErrConfig: a config file that does not follow git-config syntax.
-var ErrConfig = errors.New("gitpack: bad config")
+// ErrInvalid: a config file that does not follow git-config syntax, or a section or key
+// name that git would refuse.
+var ErrInvalid = errors.New("gitconfig: bad config")
 
-// ConfigEntry is one "key = value" of a section. Section and Key are lower-cased (git
+// Entry is one "key = value" of a section. Section and Key are lower-cased (git
 // compares them case-insensitively); Subsection keeps its case.
-type ConfigEntry struct {
+type Entry struct {
 	Section, Subsection, Key, Value string
 	NoValue                         bool // "key" alone: a boolean true
 }
 
 // Config is a parsed configuration, entries in file order (includes expanded in place).
 type Config struct {
-	Entries []ConfigEntry
+	Entries []Entry
 }
 
-// ReadConfigFile parses path; a missing file is an empty config.
-func ReadConfigFile(path string) (*Config, error) {
+// ReadFile parses path; a missing file is an empty config.
+func ReadFile(path string) (*Config, error) {
 	c := &Config{}
 	if err := c.readFile(path, 0); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -33,8 +41,8 @@ func ReadConfigFile(path string) (*Config, error) {
 	return c, nil
 }
 
-// ParseConfig parses config text (includes are resolved relative to dir).
-func ParseConfig(data []byte, dir string) (*Config, error) {
+// Parse parses config text (includes are resolved relative to dir).
+func Parse(data []byte, dir string) (*Config, error) {
 	c := &Config{}
 	return c, c.parse(data, dir, 0)
 }
@@ -72,8 +80,8 @@ func (c *Config) Lookup(section, subsection, key string) (string, bool) {
 }
 
 // Section returns the entries of one section/subsection.
-func (c *Config) Section(section, subsection string) []ConfigEntry {
-	var out []ConfigEntry
+func (c *Config) Section(section, subsection string) []Entry {
+	var out []Entry
 	section = strings.ToLower(section)
 	for _, e := range c.Entries {
 		if e.Section == section && e.Subsection == subsection {
@@ -83,24 +91,24 @@ func (c *Config) Section(section, subsection string) []ConfigEntry {
 	return out
 }
 
-type configParser struct {
+type parser struct {
 	data []byte
 	i    int
 	line int
 }
 
-func (p *configParser) errf(format string, args ...any) error {
-	return fmt.Errorf("%w: line %d: %s", ErrConfig, p.line, fmt.Sprintf(format, args...))
+func (p *parser) errf(format string, args ...any) error {
+	return fmt.Errorf("%w: line %d: %s", ErrInvalid, p.line, fmt.Sprintf(format, args...))
 }
 
-func (p *configParser) peek() int {
+func (p *parser) peek() int {
 	if p.i >= len(p.data) {
 		return -1
 	}
 	return int(p.data[p.i])
 }
 
-func (p *configParser) next() int {
+func (p *parser) next() int {
 	c := p.peek()
 	if c >= 0 {
 		p.i++
@@ -113,10 +121,10 @@ func (p *configParser) next() int {
 
 func (c *Config) parse(data []byte, dir string, depth int) error {
 	if depth > 10 {
-		return fmt.Errorf("%w: include depth exceeds 10", ErrConfig)
+		return fmt.Errorf("%w: include depth exceeds 10", ErrInvalid)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	p := &configParser{data: data, line: 1}
+	p := &parser{data: data, line: 1}
 	section, sub := "", ""
 	for {
 		ch := p.next()
@@ -153,7 +161,7 @@ func (c *Config) parse(data []byte, dir string, depth int) error {
 }
 
 // include follows include.path and includeIf "gitdir:…".path.
-func (c *Config) include(e ConfigEntry, dir string, depth int) error {
+func (c *Config) include(e Entry, dir string, depth int) error {
 	if e.Key != "path" || e.NoValue {
 		return nil
 	}
@@ -245,7 +253,7 @@ func expandHome(p string) string {
 func isAlpha(c byte) bool   { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isKeyChar(c byte) bool { return isAlpha(c) || c >= '0' && c <= '9' || c == '-' }
 
-func (p *configParser) header() (section, sub string, err error) {
+func (p *parser) header() (section, sub string, err error) {
 	var b strings.Builder
 	for {
 		ch := p.next()
@@ -271,7 +279,7 @@ func (p *configParser) header() (section, sub string, err error) {
 	}
 }
 
-func (p *configParser) subsection() (string, error) {
+func (p *parser) subsection() (string, error) {
 	for p.peek() == ' ' || p.peek() == '\t' {
 		p.next()
 	}
@@ -301,13 +309,13 @@ func (p *configParser) subsection() (string, error) {
 	}
 }
 
-func (p *configParser) entry(first byte) (ConfigEntry, error) {
+func (p *parser) entry(first byte) (Entry, error) {
 	var k strings.Builder
 	k.WriteByte(first)
 	for p.peek() >= 0 && isKeyChar(byte(p.peek())) {
 		k.WriteByte(byte(p.next()))
 	}
-	e := ConfigEntry{Key: strings.ToLower(k.String())}
+	e := Entry{Key: strings.ToLower(k.String())}
 	for p.peek() == ' ' || p.peek() == '\t' {
 		p.next()
 	}
@@ -327,7 +335,7 @@ func (p *configParser) entry(first byte) (ConfigEntry, error) {
 
 // value reads a value: leading/trailing unquoted space dropped, inner runs kept, quotes
 // and escapes (\n \t \b \\ \"), backslash-newline continuation, comments outside quotes.
-func (p *configParser) value() (string, error) {
+func (p *parser) value() (string, error) {
 	var b strings.Builder
 	quoted := false
 	pendingSpace := 0

@@ -1,4 +1,4 @@
-package gitpack
+package gitconfig
 
 import (
 	"errors"
@@ -8,23 +8,23 @@ import (
 	"time"
 )
 
-// SetConfig sets section[.subsection].key = value in the git config file at path,
+// Set sets section[.subsection].key = value in the git config file at path,
 // editing it in place: the last existing assignment of the key is rewritten, otherwise
 // the key is added at the end of the last matching section, otherwise a new section is
 // appended. Every other byte (comments, order, other sections) is kept. The file is
 // replaced atomically under git's config.lock.
-func SetConfig(path, section, subsection, key, value string) error {
+func Set(path, section, subsection, key, value string) error {
 	return editConfig(path, section, subsection, key, &value)
 }
 
-// UnsetConfig removes every assignment of section[.subsection].key.
-func UnsetConfig(path, section, subsection, key string) error {
+// Unset removes every assignment of section[.subsection].key.
+func Unset(path, section, subsection, key string) error {
 	return editConfig(path, section, subsection, key, nil)
 }
 
 func editConfig(path, section, subsection, key string, value *string) error {
 	if !validName(section) || !validName(key) || strings.ContainsAny(subsection, "\n\x00") {
-		return fmt.Errorf("%w: bad name %s.%s.%s", ErrConfig, section, subsection, key)
+		return fmt.Errorf("%w: bad name %s.%s.%s", ErrInvalid, section, subsection, key)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -1,4 +1,4 @@
-package gitpack_test
+package gitconfig_test
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/gitconfig"
 	"git-remote-object-store/internal/testenv"
 )
 
@@ -35,7 +35,7 @@ second
 `
 	path := filepath.Join(dir, "config")
 	os.WriteFile(path, []byte(text), 0o644)
-	c, err := gitpack.ReadConfigFile(path)
+	c, err := gitconfig.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,4 +56,19 @@ second
 	if got := strings.Join(ours, "\n"); got != want {
 		t.Fatalf("ours:\n%s\n\ngit config --list:\n%s", got, want)
 	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("[core]\n\tbare = false\n[remote \"origin\"]\n\turl = \"a\\\"b\" # c\n[x.y]\nk=v\\\n w\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := gitconfig.Parse(data, t.TempDir())
+		if err != nil {
+			return
+		}
+		for _, e := range c.Entries {
+			if e.Section == "" || e.Key == "" {
+				t.Fatalf("accepted an entry without section or key: %+v", e)
+			}
+		}
+	})
 }
