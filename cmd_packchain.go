@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"git-remote-object-store/engine"
-	"git-remote-object-store/packchain"
 	"git-remote-object-store/remote"
 	"git-remote-object-store/store"
 )
@@ -86,7 +85,7 @@ func cmdCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("gc", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	grace := fl.Duration("grace", packchain.DefaultGrace, "leave packs the manifest stopped naming for this long (a fetch may still read them)")
+	grace := fl.Duration("grace", engine.DefaultGrace, "leave packs the manifest stopped naming for this long (a fetch may still read them)")
 	dry := fl.Bool("dry-run", false, "list what would be deleted, delete nothing")
 	if err := fl.Parse(args); err != nil || fl.NArg() != 1 || *grace < 0 {
 		fmt.Fprintln(stderr, "usage: git-remote-object-store gc [--grace DURATION] [--dry-run] <url>")

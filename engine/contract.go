@@ -102,6 +102,10 @@ type CompactResult struct {
 	Size    int64
 }
 
+// DefaultGrace is how long gc leaves a pack the manifest stopped naming: a fetch that read
+// the previous manifest may still be downloading it.
+const DefaultGrace = 24 * time.Hour
+
 // GCItem is one pack gc deletes (or would delete).
 type GCItem struct {
 	Name   string

@@ -12,10 +12,6 @@ import (
 	"git-remote-object-store/store"
 )
 
-// DefaultGrace is how long gc leaves a pack the manifest stopped naming: a fetch that read
-// the previous manifest may still be downloading it.
-const DefaultGrace = 24 * time.Hour
-
 // GC deletes the packs the manifest no longer names once they are older than grace:
 // those compaction retired (counted from their retirement) and stray uploads that never
 // made it into the manifest (counted from their upload). It never touches a pack the
