@@ -16,7 +16,7 @@ const LeftoverAge = 24 * time.Hour
 // listLeftovers lists what interrupted uploads left in st more than LeftoverAge ago
 // (store.Janitor); j is nil when the backend cannot tell.
 func listLeftovers(ctx context.Context, st store.Store) (j store.Janitor, gs []store.Garbage, err error) {
-	j, ok := st.(store.Janitor)
+	j, ok := store.JanitorOf(st)
 	if !ok {
 		return nil, nil, nil
 	}

@@ -62,7 +62,7 @@ func (c *countingResumer) AbortUpload(ctx context.Context, key, id string) error
 }
 
 func newCounting(t *testing.T, st store.Store, failAfter int64) *countingResumer {
-	r, ok := st.(store.Resumer)
+	r, ok := store.ResumerOf(st)
 	if !ok {
 		t.Fatalf("%T is not a store.Resumer", st)
 	}

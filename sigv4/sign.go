@@ -44,7 +44,7 @@ func queryParams(raw string) []Param {
 		if err2 != nil {
 			dv = v
 		}
-		out = append(out, Param{dk, dv})
+		out = append(out, Param{Name: dk, Value: dv})
 	}
 	return out
 }
@@ -96,16 +96,16 @@ func Presign(req *http.Request, c Credentials, region, service string, now time.
 	scope := Scope(now, region, service)
 	params := queryParams(req.URL.RawQuery)
 	params = append(params,
-		Param{"X-Amz-Algorithm", Algorithm},
-		Param{"X-Amz-Credential", c.AccessKeyID + "/" + scope},
-		Param{"X-Amz-Date", now.Format(amzDate)},
-		Param{"X-Amz-Expires", strconv.Itoa(int(expires / time.Second))},
+		Param{Name: "X-Amz-Algorithm", Value: Algorithm},
+		Param{Name: "X-Amz-Credential", Value: c.AccessKeyID + "/" + scope},
+		Param{Name: "X-Amz-Date", Value: now.Format(amzDate)},
+		Param{Name: "X-Amz-Expires", Value: strconv.Itoa(int(expires / time.Second))},
 	)
 	if c.SessionToken != "" {
-		params = append(params, Param{"X-Amz-Security-Token", c.SessionToken})
+		params = append(params, Param{Name: "X-Amz-Security-Token", Value: c.SessionToken})
 	}
 	headers, signed := CanonicalHeaders(signable(req.Header), hostOf(req))
-	params = append(params, Param{"X-Amz-SignedHeaders", signed})
+	params = append(params, Param{Name: "X-Amz-SignedHeaders", Value: signed})
 	query := CanonicalQuery(params)
 	creq := CanonicalRequest(req.Method, canonicalURI(req.URL), query, headers, signed, payloadHash)
 	sig := Signature(SigningKey(c.SecretAccessKey, now, region, service), StringToSign(now, scope, creq))

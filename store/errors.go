@@ -49,3 +49,11 @@ func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // IsPrecondition reports whether err means a conditional write lost.
 func IsPrecondition(err error) bool { return errors.Is(err, ErrPrecondition) }
+
+// IgnoreNotFound makes a delete of a missing key a success, as the Store contract says.
+func IgnoreNotFound(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -75,8 +75,8 @@ func byteCount(n int64) string {
 }
 
 // Janitor is implemented by backends that can find and remove what interrupted uploads
-// leave behind. It is optional: callers type-assert a Store and skip the clean-up when it
-// is missing. Nothing in it ever reads, changes or deletes a committed object.
+// leave behind. It is optional: callers get it with JanitorOf and skip the clean-up when
+// it is missing. Nothing in it ever reads, changes or deletes a committed object.
 type Janitor interface {
 	// ListGarbage calls fn, from the calling goroutine and in no promised order, once per
 	// leftover whose Key starts with prefix and whose Time is before olderThan. A leftover
@@ -93,34 +93,4 @@ type Janitor interface {
 	// not an error; the committed object is left alone. One that shows signs of life
 	// since it was listed is left alone too, with an error that wraps ErrPrecondition.
 	RemoveGarbage(ctx context.Context, g Garbage) error
-}
-
-// prefixedJanitor is Prefixed's Janitor: leftovers are listed below the prefix with the
-// prefix removed from their keys (so a leftover without a key, which belongs to the whole
-// store, is never seen through a prefix), and put back before removal.
-type prefixedJanitor struct{ prefixed }
-
-func (p prefixedJanitor) ListGarbage(ctx context.Context, prefix string, olderThan time.Time, fn func(Garbage) error) error {
-	return p.s.(Janitor).ListGarbage(ctx, p.p+prefix, olderThan, func(g Garbage) error {
-		if !strings.HasPrefix(g.Key, p.p) {
-			return nil // a backend that ignored the prefix must not leak its neighbours' leftovers
-		}
-		g.Key = strings.TrimPrefix(g.Key, p.p)
-		return fn(g)
-	})
-}
-
-func (p prefixedJanitor) RemoveGarbage(ctx context.Context, g Garbage) error {
-	g.Key = p.p + g.Key
-	return p.s.(Janitor).RemoveGarbage(ctx, g)
-}
-
-type prefixedMetaJanitor struct{ prefixedMeta }
-
-func (p prefixedMetaJanitor) ListGarbage(ctx context.Context, prefix string, olderThan time.Time, fn func(Garbage) error) error {
-	return prefixedJanitor{p.prefixed}.ListGarbage(ctx, prefix, olderThan, fn)
-}
-
-func (p prefixedMetaJanitor) RemoveGarbage(ctx context.Context, g Garbage) error {
-	return prefixedJanitor{p.prefixed}.RemoveGarbage(ctx, g)
 }

@@ -44,12 +44,12 @@ func TestPrefixedJanitor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			j.removed = nil
 			p := store.Prefixed(s, "repo")
-			pj, ok := p.(store.Janitor)
+			pj, ok := store.JanitorOf(p)
 			if !ok {
 				t.Fatal("Prefixed hid the backend's Janitor")
 			}
-			_, meta := s.(store.MetaPutter)
-			if _, ok := p.(store.MetaPutter); ok != meta {
+			_, meta := store.MetaPutterOf(s)
+			if _, ok := store.MetaPutterOf(p); ok != meta {
 				t.Fatalf("Prefixed MetaPutter = %v, backend's = %v", ok, meta)
 			}
 			var got []store.Garbage
@@ -65,10 +65,10 @@ func TestPrefixedJanitor(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := store.Prefixed(plain{base}, "p").(store.Janitor); ok {
+	if _, ok := store.JanitorOf(store.Prefixed(plain{base}, "p")); ok {
 		t.Fatal("Prefixed claims Janitor for a store without it")
 	}
-	if _, ok := store.Prefixed(base, "p").(store.Janitor); !ok {
+	if _, ok := store.JanitorOf(store.Prefixed(base, "p")); !ok {
 		t.Fatal("Prefixed hid fs's Janitor")
 	}
 }

@@ -15,15 +15,16 @@ type Meta struct {
 	User map[string]string
 }
 
-// MetaPutter is implemented by backends that can store Meta with an object. Callers
-// fall back to a plain Put (losing only the metadata) when a Store does not implement it.
+// MetaPutter is implemented by backends that can store Meta with an object. It is
+// optional: callers get it with MetaPutterOf (or use PutWithMeta) and fall back to a
+// plain Put, losing only the metadata, when it is missing.
 type MetaPutter interface {
 	PutMeta(ctx context.Context, key string, body io.Reader, size int64, c Cond, m Meta) (Info, error)
 }
 
 // PutWithMeta stores body with m when s supports metadata, and without it otherwise.
 func PutWithMeta(ctx context.Context, s Store, key string, body io.Reader, size int64, c Cond, m Meta) (Info, error) {
-	if mp, ok := s.(MetaPutter); ok {
+	if mp, ok := MetaPutterOf(s); ok {
 		return mp.PutMeta(ctx, key, body, size, c, m)
 	}
 	return s.Put(ctx, key, body, size, c)

@@ -1,9 +1,6 @@
 package store
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // Part is one stored part of an upload in progress.
 type Part struct {
@@ -17,7 +14,7 @@ type Part struct {
 // Resumer is implemented by backends whose multipart uploads outlive the process that
 // started them: the parts already stored can be listed by another process, which
 // uploads only the missing ones and completes the same upload. It is optional: callers
-// type-assert a Store and fall back to Put when it is missing.
+// get it with ResumerOf and fall back to Put when it is missing.
 //
 // An upload is named by its key and the id StartUpload returned. Nothing of it is
 // visible to Get, Head or List until CompleteUpload; an upload that is never completed
@@ -49,65 +46,4 @@ type Resumer interface {
 	// when the blob exists or another upload is staging blocks on it) they are left to
 	// expire.
 	AbortUpload(ctx context.Context, key, id string) error
-}
-
-// prefixedResumer is Prefixed's Resumer: keys get the prefix, the scope names it.
-type prefixedResumer struct{ p prefixed }
-
-func (r prefixedResumer) inner() Resumer { return r.p.s.(Resumer) }
-
-func (r prefixedResumer) PartSize() int64 { return r.inner().PartSize() }
-
-func (r prefixedResumer) UploadScope() string {
-	return r.inner().UploadScope() + " prefix " + strings.TrimSuffix(r.p.p, "/")
-}
-
-func (r prefixedResumer) StartUpload(ctx context.Context, key string) (string, error) {
-	return r.inner().StartUpload(ctx, r.p.p+key)
-}
-
-func (r prefixedResumer) UploadPart(ctx context.Context, key, id string, n int, data []byte) (Part, error) {
-	return r.inner().UploadPart(ctx, r.p.p+key, id, n, data)
-}
-
-func (r prefixedResumer) ListParts(ctx context.Context, key, id string) ([]Part, error) {
-	return r.inner().ListParts(ctx, r.p.p+key, id)
-}
-
-func (r prefixedResumer) CompleteUpload(ctx context.Context, key, id string, parts []Part, c Cond) (Info, error) {
-	info, err := r.inner().CompleteUpload(ctx, r.p.p+key, id, parts, c)
-	return r.p.fix(info), err
-}
-
-func (r prefixedResumer) AbortUpload(ctx context.Context, key, id string) error {
-	return r.inner().AbortUpload(ctx, r.p.p+key, id)
-}
-
-// withResumer adds prefixedResumer's methods to s, one of Prefixed's results (which
-// keeps whichever of MetaPutter and Janitor it has).
-func withResumer(s Store, p prefixed) Store {
-	r := prefixedResumer{p}
-	switch v := s.(type) {
-	case prefixedMetaJanitor:
-		return struct {
-			prefixedMetaJanitor
-			prefixedResumer
-		}{v, r}
-	case prefixedMeta:
-		return struct {
-			prefixedMeta
-			prefixedResumer
-		}{v, r}
-	case prefixedJanitor:
-		return struct {
-			prefixedJanitor
-			prefixedResumer
-		}{v, r}
-	case prefixed:
-		return struct {
-			prefixed
-			prefixedResumer
-		}{v, r}
-	}
-	return s
 }

@@ -7,8 +7,9 @@ import (
 	"git-remote-object-store/store/fs"
 )
 
-// Prefixed keeps exactly the optional interfaces its store has, in every combination.
-func TestPrefixedKeepsResumer(t *testing.T) {
+// Prefixed offers exactly the optional interfaces its store has, in every combination,
+// also when it wraps another Prefixed.
+func TestPrefixedKeepsCaps(t *testing.T) {
 	base, _ := fs.New(t.TempDir())
 	type (
 		r struct {
@@ -37,18 +38,39 @@ func TestPrefixedKeepsResumer(t *testing.T) {
 		{"all", base}, {"resumer", r{base, base}}, {"meta+resumer", mr{base, base, base}},
 		{"janitor+resumer", jr{base, base, base}}, {"meta", m{base, base}}, {"plain", plain{base}},
 	} {
-		p := store.Prefixed(c.s, "p")
-		for name, has := range map[string]func(store.Store) bool{
-			"MetaPutter": func(s store.Store) bool { _, ok := s.(store.MetaPutter); return ok },
-			"Janitor":    func(s store.Store) bool { _, ok := s.(store.Janitor); return ok },
-			"Resumer":    func(s store.Store) bool { _, ok := s.(store.Resumer); return ok },
-		} {
-			if has(p) != has(c.s) {
-				t.Errorf("%s: Prefixed has %s = %v, its store %v", c.name, name, has(p), has(c.s))
+		for _, p := range []store.Store{store.Prefixed(c.s, "p"), store.Prefixed(store.Prefixed(c.s, "a"), "p")} {
+			for name, has := range map[string]func(store.Store) bool{
+				"MetaPutter": func(s store.Store) bool { _, ok := store.MetaPutterOf(s); return ok },
+				"Janitor":    func(s store.Store) bool { _, ok := store.JanitorOf(s); return ok },
+				"Resumer":    func(s store.Store) bool { _, ok := store.ResumerOf(s); return ok },
+			} {
+				if has(p) != has(c.s) {
+					t.Errorf("%s: Prefixed has %s = %v, its store %v", c.name, name, has(p), has(c.s))
+				}
 			}
 		}
-		if pr, ok := p.(store.Resumer); ok && pr.UploadScope() != base.UploadScope()+" prefix p" {
+		if pr, ok := store.ResumerOf(store.Prefixed(c.s, "p")); ok && pr.UploadScope() != base.UploadScope()+" prefix p" {
 			t.Errorf("%s: scope %q", c.name, pr.UploadScope())
+		}
+		if pr, ok := store.ResumerOf(store.Prefixed(store.Prefixed(c.s, "a"), "p")); ok && pr.UploadScope() != base.UploadScope()+" prefix a prefix p" {
+			t.Errorf("%s: nested scope %q", c.name, pr.UploadScope())
 		}
 	}
 }
+
+// A Capable store's Caps are the whole answer: what it implements as methods does not
+// count (a wrapper may have methods its inner store cannot serve).
+func TestCapsOfAsksCapableFirst(t *testing.T) {
+	base, _ := fs.New(t.TempDir())
+	if c := store.CapsOf(noCaps{base}); c.MetaPutter != nil || c.Janitor != nil || c.Resumer != nil {
+		t.Fatalf("CapsOf looked past Caps(): %+v", c)
+	}
+	if c := store.CapsOf(base); c.MetaPutter == nil || c.Janitor == nil || c.Resumer == nil {
+		t.Fatalf("CapsOf(fs) = %+v, want all three", c)
+	}
+}
+
+// noCaps has every optional method (through *fs.Store) yet says it offers none.
+type noCaps struct{ *fs.Store }
+
+func (noCaps) Caps() store.Caps { return store.Caps{} }

@@ -20,9 +20,6 @@ type Policy struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// DefaultPolicy is what the cloud backends use: 5 attempts, 200 ms doubling to 10 s.
-var DefaultPolicy = Policy{Attempts: 5, Base: 200 * time.Millisecond, Max: 10 * time.Second}
-
 // Do runs op until it succeeds, returns an error IsRetryable rejects, the attempts run
 // out, or ctx ends. op receives the attempt number, starting at 0, so a conditional write
 // can tell that an earlier attempt of its own may have landed.
@@ -88,13 +85,4 @@ func IsRetryable(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// RetryableStatus reports the HTTP statuses both clouds use for "try again".
-func RetryableStatus(status int) bool {
-	switch status {
-	case 408, 429, 500, 502, 503, 504:
-		return true
-	}
-	return false
 }

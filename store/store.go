@@ -3,7 +3,8 @@
 // and the wrappers (retry, key prefix) that every backend shares.
 //
 // A backend lives in its own package (store/s3, store/azblob, store/fs) and must pass the
-// conformance suite in store/storetest.
+// conformance suite in store/storetest. What the two HTTP backends share beyond this
+// contract (requests, retries, answers) is store/internal/httpstore, not this package.
 package store
 
 import (

@@ -28,14 +28,17 @@ func TestPrefixedConformance(t *testing.T) {
 
 func TestPrefixedKeepsMetaPutter(t *testing.T) {
 	base, _ := fs.New(t.TempDir())
-	if _, ok := store.Prefixed(base, "p").(store.MetaPutter); !ok {
+	if _, ok := store.MetaPutterOf(store.Prefixed(base, "p")); !ok {
 		t.Fatal("Prefixed hid the backend's MetaPutter")
 	}
-	if _, ok := store.Prefixed(plain{base}, "p").(store.MetaPutter); ok {
+	if _, ok := store.MetaPutterOf(store.Prefixed(plain{base}, "p")); ok {
 		t.Fatal("Prefixed claims MetaPutter for a store without it")
 	}
 	if store.Prefixed(base, "/") != store.Store(base) {
 		t.Fatal("an empty prefix must return the store itself")
+	}
+	if store.Prefixed(base, "p") != store.Prefixed(base, "p/") {
+		t.Fatal("two Prefixed of one store and prefix must be equal (stores are cache keys)")
 	}
 }
 

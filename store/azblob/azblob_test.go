@@ -1,7 +1,6 @@
 package azblob_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -76,44 +75,4 @@ func serviceSAS(t *testing.T, key azauth.SharedKey, b64key, container string) st
 	sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
 	q := url.Values{"sv": {version}, "st": {start}, "se": {expiry}, "sr": {"c"}, "sp": {perms}, "spr": {"http,https"}, "sig": {sig}}
 	return q.Encode()
-}
-
-func TestGarbage(t *testing.T) {
-	storetest.RunGarbage(t, func(t *testing.T) store.Store {
-		cfg := testenv.AzureContainer(t)
-		cfg.ListPageSize = 2 // so the listing of leftovers crosses pages
-		st, err := azblob.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}, func(ctx context.Context, st store.Store, key string) error {
-		return st.(*azblob.Store).StageBlock(ctx, key)
-	})
-}
-
-// TestGarbageCommittedMeanwhile: an upload listed as garbage that is committed before the
-// removal is no longer garbage, and the blob it became is left alone.
-func TestGarbageCommittedMeanwhile(t *testing.T) {
-	st, err := azblob.New(testenv.AzureContainer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.StageBlock(t.Context(), "late/pack"); err != nil {
-		t.Fatal(err)
-	}
-	var gs []store.Garbage
-	st.ListGarbage(t.Context(), "", time.Now().Add(time.Hour), func(g store.Garbage) error { gs = append(gs, g); return nil })
-	if len(gs) != 1 || gs[0].Key != "late/pack" || gs[0].Size <= 0 {
-		t.Fatalf("listed %+v", gs)
-	}
-	if _, err := st.Put(t.Context(), "late/pack", strings.NewReader("committed"), 9, store.Cond{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.RemoveGarbage(t.Context(), gs[0]); err != nil {
-		t.Fatalf("RemoveGarbage of a leftover committed meanwhile: %v", err)
-	}
-	if _, err := st.Head(t.Context(), "late/pack"); err != nil {
-		t.Fatalf("the committed blob is gone: %v", err)
-	}
 }

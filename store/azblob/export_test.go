@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-
-	"git-remote-object-store/sigv4"
 )
 
 // StageBlock uploads one block for key and never commits it: what a Put leaves when its
@@ -13,7 +11,5 @@ import (
 func (s *Store) StageBlock(ctx context.Context, key string) error {
 	id := make([]byte, 24)
 	rand.Read(id)
-	_, err := s.do(ctx, &request{op: "put block", method: "PUT", key: key, body: []byte("a block that is never committed\n"), bodyMD5: true,
-		query: []sigv4.Param{{Name: "comp", Value: "block"}, {Name: "blockid", Value: base64.StdEncoding.EncodeToString(id)}}}, nil)
-	return err
+	return s.putBlock(ctx, key, base64.StdEncoding.EncodeToString(id), []byte("a block that is never committed\n"))
 }

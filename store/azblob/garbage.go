@@ -3,24 +3,16 @@ package azblob
 import (
 	"cmp"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
-	"git-remote-object-store/sigv4"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 var _ store.Janitor = (*Store)(nil)
-
-type blockList struct {
-	Uncommitted []struct {
-		Size int64 `xml:"Size"`
-	} `xml:"UncommittedBlocks>Block"`
-}
 
 // ListGarbage implements store.Janitor: blobs below prefix that exist only as
 // uncommitted blocks (List Blobs with include=uncommittedblobs; a zero-length entry
@@ -45,7 +37,7 @@ func (s *Store) ListGarbage(ctx context.Context, prefix string, olderThan time.T
 		if err != nil {
 			return err
 		}
-		return fn(store.Garbage{Kind: store.GarbageBlocks, Key: b.Name, Size: size, Time: t.UTC(), ID: store.Unquote(b.Properties.Etag)})
+		return fn(store.Garbage{Kind: store.GarbageBlocks, Key: b.Name, Size: size, Time: t.UTC(), ID: httpstore.Unquote(b.Properties.Etag)})
 	})
 }
 
@@ -58,17 +50,7 @@ func (s *Store) uncommittedSize(ctx context.Context, key string) (int64, error) 
 	if err := s.committed(ctx, key); err != nil {
 		return 0, err
 	}
-	var list blockList
-	_, err := s.do(ctx, &request{op: "get block list", method: "GET", key: key,
-		query: []sigv4.Param{{Name: "comp", Value: "blocklist"}, {Name: "blocklisttype", Value: "uncommitted"}}},
-		func(resp *http.Response) error {
-			list = blockList{}
-			data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-			if err != nil {
-				return err
-			}
-			return xml.Unmarshal(data, &list)
-		})
+	list, _, err := s.getBlockList(ctx, key, "uncommitted")
 	if err != nil {
 		return 0, err
 	}
@@ -114,7 +96,7 @@ func (s *Store) RemoveGarbage(ctx context.Context, g store.Garbage) error {
 	}
 	h := http.Header{}
 	h.Set("If-Unmodified-Since", g.Time.UTC().Format(http.TimeFormat))
-	_, err = s.do(ctx, &request{op: op, method: "DELETE", key: g.Key, header: h}, nil)
+	_, err = s.http.Do(ctx, &httpstore.Request{Op: op, Method: "DELETE", Key: g.Key, Header: h}, nil)
 	if errors.Is(err, store.ErrPrecondition) {
 		if cerr := s.committed(ctx, g.Key); errors.Is(cerr, errCommitted) {
 			return nil

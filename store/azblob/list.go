@@ -2,15 +2,13 @@ package azblob
 
 import (
 	"context"
-	"encoding/xml"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"git-remote-object-store/sigv4"
+	"git-remote-object-store/internal/uriencode"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 // blobEntry is one blob of a List Blobs page. With include=uncommittedblobs a blob that
@@ -34,7 +32,7 @@ type enumeration struct {
 // List implements store.Store with List Blobs, page by page.
 func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) error) error {
 	return s.listBlobs(ctx, "list", prefix, "", func(b blobEntry) error {
-		in := store.Info{Key: b.Name, Size: b.Properties.ContentLength, ETag: store.Unquote(b.Properties.Etag)}
+		in := store.Info{Key: b.Name, Size: b.Properties.ContentLength, ETag: httpstore.Unquote(b.Properties.Etag)}
 		if t, err := time.Parse(time.RFC1123, b.Properties.LastModified); err == nil {
 			in.LastModified = t.UTC()
 		}
@@ -48,23 +46,15 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 func (s *Store) listBlobs(ctx context.Context, op, prefix, include string, fn func(blobEntry) error) error {
 	marker, last := "", ""
 	for {
-		q := []sigv4.Param{{Name: "restype", Value: "container"}, {Name: "comp", Value: "list"},
+		q := []uriencode.Param{{Name: "restype", Value: "container"}, {Name: "comp", Value: "list"},
 			{Name: "prefix", Value: prefix}, {Name: "maxresults", Value: strconv.Itoa(s.cfg.ListPageSize)}}
 		if include != "" {
-			q = append(q, sigv4.Param{Name: "include", Value: include})
+			q = append(q, uriencode.Param{Name: "include", Value: include})
 		}
 		if marker != "" {
-			q = append(q, sigv4.Param{Name: "marker", Value: marker})
+			q = append(q, uriencode.Param{Name: "marker", Value: marker})
 		}
-		var page enumeration
-		_, err := s.do(ctx, &request{op: op, method: "GET", key: prefix, container: true, query: q}, func(resp *http.Response) error {
-			page = enumeration{}
-			data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-			if err != nil {
-				return err
-			}
-			return xml.Unmarshal(data, &page)
-		})
+		page, _, err := httpstore.DoXML[enumeration](ctx, s.http, &httpstore.Request{Op: op, Method: "GET", Key: prefix, Bucket: true, Query: q})
 		if err != nil {
 			return err
 		}
@@ -86,8 +76,8 @@ func (s *Store) listBlobs(ctx context.Context, op, prefix, include string, fn fu
 
 // CreateContainer makes the container; one that already exists is fine.
 func (s *Store) CreateContainer(ctx context.Context) error {
-	_, err := s.do(ctx, &request{op: "create container", method: "PUT", container: true,
-		query: []sigv4.Param{{Name: "restype", Value: "container"}}}, nil)
+	_, err := s.http.Do(ctx, &httpstore.Request{Op: "create container", Method: "PUT", Bucket: true,
+		Query: []uriencode.Param{{Name: "restype", Value: "container"}}}, nil)
 	if se, ok := err.(*store.Error); ok && se.Code == "ContainerAlreadyExists" {
 		return nil
 	}

@@ -1,34 +1,23 @@
 package azblob
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"sort"
 	"time"
 
-	"git-remote-object-store/sigv4"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 var _ store.Resumer = (*Store)(nil)
 
-// An Azure upload exists only as the uncommitted blocks staged on its blob. Its id is 16
-// random bytes in hex; part n is the block whose id is those bytes followed by n as a
-// big-endian uint64 (base64, 32 characters), the same shape Put's block ids have, so the
-// two never clash on length (Azure wants one length per blob) and another process can
-// tell this upload's blocks from any other's.
-const uploadIDBytes = 16
-
+// parseUploadID returns the block-id prefix of a resumable upload: its id is that prefix
+// in hex, and part n is the block blockID(prefix, n), the shape Put's block ids have.
 func parseUploadID(key, id string) ([]byte, error) {
 	b, err := hex.DecodeString(id)
 	if err != nil || len(b) != uploadIDBytes {
@@ -37,35 +26,13 @@ func parseUploadID(key, id string) ([]byte, error) {
 	return b, nil
 }
 
-func resumeBlockID(prefix []byte, n int) string {
-	return base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(n)))
-}
-
-// blockNumber returns the part number of block id when it belongs to the upload prefix.
-func blockNumber(prefix []byte, id string) (int, bool) {
-	raw, err := base64.StdEncoding.DecodeString(id)
-	if err != nil || len(raw) != len(prefix)+8 || !bytes.Equal(raw[:len(prefix)], prefix) {
-		return 0, false
-	}
-	n := binary.BigEndian.Uint64(raw[len(prefix):])
-	if n < 1 || n > 50000 {
-		return 0, false
-	}
-	return int(n), true
-}
-
 // PartSize implements store.Resumer: the configured block size.
 func (s *Store) PartSize() int64 { return s.cfg.BlockSize }
 
 // UploadScope implements store.Resumer: the account endpoint (no user info, query or
 // fragment, so never a SAS) and the container.
 func (s *Store) UploadScope() string {
-	ep := s.cfg.Endpoint
-	if u, err := url.Parse(ep); err == nil {
-		u.User, u.RawQuery, u.Fragment = nil, "", ""
-		ep = u.String()
-	}
-	return "azblob " + ep + " container " + s.cfg.Container
+	return "azblob " + httpstore.EndpointScope(s.cfg.Endpoint) + " container " + s.cfg.Container
 }
 
 // StartUpload implements store.Resumer. Azure keeps no record of an upload apart from
@@ -85,43 +52,11 @@ func (s *Store) UploadPart(ctx context.Context, key, id string, n int, data []by
 	if n < 1 || n > 50000 {
 		return store.Part{}, &store.Error{Op: "put block", Key: key, Err: fmt.Errorf("part number %d is outside 1..50000", n)}
 	}
-	bid := resumeBlockID(prefix, n)
-	_, err = s.do(ctx, &request{op: "put block", method: "PUT", key: key, body: data, bodyMD5: true,
-		query: []sigv4.Param{{Name: "comp", Value: "block"}, {Name: "blockid", Value: bid}}}, nil)
-	if err != nil {
+	bid := blockID(prefix, n)
+	if err := s.putBlock(ctx, key, bid, data); err != nil {
 		return store.Part{}, err
 	}
 	return store.Part{Number: n, Size: int64(len(data)), ETag: bid}, nil
-}
-
-// blockEntries is a Get Block List answer.
-type blockEntries struct {
-	Committed   []blockEntry `xml:"CommittedBlocks>Block"`
-	Uncommitted []blockEntry `xml:"UncommittedBlocks>Block"`
-}
-
-type blockEntry struct {
-	Name string `xml:"Name"`
-	Size int64  `xml:"Size"`
-}
-
-// getBlockList reads key's block list of the given type (committed, uncommitted) and
-// the server's clock from the answer's Date header.
-func (s *Store) getBlockList(ctx context.Context, key, which string) (blockEntries, time.Time, error) {
-	var list blockEntries
-	var date time.Time
-	_, err := s.do(ctx, &request{op: "get block list", method: "GET", key: key,
-		query: []sigv4.Param{{Name: "comp", Value: "blocklist"}, {Name: "blocklisttype", Value: which}}},
-		func(resp *http.Response) error {
-			list = blockEntries{}
-			date, _ = http.ParseTime(resp.Header.Get("Date"))
-			data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-			if err != nil {
-				return err
-			}
-			return xml.Unmarshal(data, &list)
-		})
-	return list, date, err
 }
 
 // ListParts implements store.Resumer with Get Block List (uncommitted): this upload's
@@ -152,41 +87,26 @@ func (s *Store) ListParts(ctx context.Context, key, id string) ([]store.Part, er
 // CompleteUpload implements store.Resumer with Put Block List, which carries the
 // condition (so the blob appears whole or not at all) and drops every uncommitted block
 // it does not name. A conditional commit that "lost" after a retry is recognised as our
-// own when the committed block list is exactly ours.
+// own when the committed block list is exactly ours (the blob has no Content-MD5 to
+// compare: an upload's parts are not hashed as a whole).
 func (s *Store) CompleteUpload(ctx context.Context, key, id string, parts []store.Part, c store.Cond) (store.Info, error) {
 	prefix, err := parseUploadID(key, id)
 	if err != nil {
 		return store.Info{}, err
 	}
-	if len(parts) == 0 {
-		return store.Info{}, &store.Error{Op: "put block list", Key: key, Err: errors.New("no parts")}
-	}
-	var list bytes.Buffer
-	var total int64
-	list.WriteString(`<?xml version="1.0" encoding="utf-8"?><BlockList>`)
-	for i, p := range parts {
-		if i > 0 && p.Number <= parts[i-1].Number {
-			return store.Info{}, &store.Error{Op: "put block list", Key: key, Err: fmt.Errorf("parts out of order at part %d", p.Number)}
-		}
-		list.WriteString("<Latest>" + resumeBlockID(prefix, p.Number) + "</Latest>")
-		total += p.Size
-	}
-	list.WriteString("</BlockList>")
-	var in store.Info
-	attempts, err := s.do(ctx, &request{op: "put block list", method: "PUT", key: key, header: condHeaders(c), body: list.Bytes(),
-		query: []sigv4.Param{{Name: "comp", Value: "blocklist"}}}, func(resp *http.Response) error {
-		in = store.InfoFromHeader(key, resp.Header, total)
-		return nil
-	})
-	if err != nil && attempts > 1 && (c.IfNoneMatch || c.IfMatch != "") && errors.Is(err, store.ErrPrecondition) {
-		if ours, herr := s.committedIs(ctx, key, prefix, parts); herr == nil && ours {
-			return s.Head(ctx, key)
-		}
-	}
+	total, err := httpstore.PartsTotal("put block list", key, parts)
 	if err != nil {
 		return store.Info{}, err
 	}
-	return in, nil
+	ids := make([]string, len(parts))
+	for i, p := range parts {
+		ids[i] = blockID(prefix, p.Number)
+	}
+	in, attempts, err := s.commitBlocks(ctx, key, ids, httpstore.CondHeader(c), total)
+	return s.http.Settle(ctx, key, in, err, attempts, c, func(store.Info, http.Header) bool {
+		ours, err := s.committedIs(ctx, key, prefix, parts)
+		return err == nil && ours
+	})
 }
 
 // committedIs reports whether key's committed blocks are exactly parts of this upload.
@@ -199,7 +119,7 @@ func (s *Store) committedIs(ctx context.Context, key string, prefix []byte, part
 		return false, nil
 	}
 	for i, b := range list.Committed {
-		if b.Name != resumeBlockID(prefix, parts[i].Number) || b.Size != parts[i].Size {
+		if b.Name != blockID(prefix, parts[i].Number) || b.Size != parts[i].Size {
 			return false, nil
 		}
 	}
@@ -242,7 +162,7 @@ func (s *Store) AbortUpload(ctx context.Context, key, id string) error {
 		}
 		h := http.Header{}
 		h.Set("If-Unmodified-Since", date.Add(-time.Second).UTC().Format(http.TimeFormat))
-		_, err = s.do(ctx, &request{op: "abort upload", method: "DELETE", key: key, header: h}, nil)
+		_, err = s.http.Do(ctx, &httpstore.Request{Op: "abort upload", Method: "DELETE", Key: key, Header: h}, nil)
 		if errors.Is(err, store.ErrPrecondition) && try == 0 {
 			// A block was staged within the last second (ours, just now, most likely):
 			// let the clock move past it and look again.

@@ -22,7 +22,7 @@ func TestUploadScopeHasNoSecret(t *testing.T) {
 func TestResumeBlockIDs(t *testing.T) {
 	a, b := make([]byte, uploadIDBytes), make([]byte, uploadIDBytes)
 	b[0] = 1
-	id := resumeBlockID(a, 7)
+	id := blockID(a, 7)
 	if len(id) != 32 {
 		t.Fatalf("block id %q has %d characters, want 32 (24 bytes, like Put's)", id, len(id))
 	}

@@ -8,4 +8,8 @@
 // Concurrency × PartSize), hashed for the signature, retried individually, and committed
 // by CompleteMultipartUpload carrying the write's condition, so the object appears
 // atomically or not at all. Every failure is classified once, here, into *store.Error.
+//
+// What it shares with the Azure backend (building, sending and retrying requests, reading
+// answers, the shape of a write) is package store/internal/httpstore; what is here is
+// S3's own: its URLs and region discovery, its signing, its error codes and XML.
 package s3

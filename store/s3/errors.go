@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 // errorBody is S3's <Error> document.
@@ -40,9 +41,10 @@ var permission = map[string]string{
 	"list parts": "s3:ListMultipartUploadParts",
 }
 
-// classify turns a failed response into a *store.Error: sentinel, retryability, hint.
-func (s *Store) classify(r *request, resp *http.Response) error {
-	e := &store.Error{Op: r.op, Key: cmp.Or(r.key, s.cfg.Bucket), Status: resp.StatusCode, RequestID: resp.Header.Get("X-Amz-Request-Id")}
+// classify is the client's Classify: S3's <Error> document and status into e's code,
+// sentinel, retryability and hint.
+func (s *Store) classify(r *httpstore.Request, resp *http.Response, e *store.Error) error {
+	e.RequestID = resp.Header.Get("X-Amz-Request-Id")
 	bodyRegion := ""
 	if body, ok := parseError(resp.Body); ok {
 		bodyRegion = body.Region
@@ -62,7 +64,7 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 		e.Err = store.ErrNotFound
 	case resp.StatusCode == 412 || e.Code == "PreconditionFailed" || e.Code == "ConditionalRequestConflict":
 		e.Err = store.ErrPrecondition
-	case resp.StatusCode == 409 && r.op == "complete multipart upload":
+	case resp.StatusCode == 409 && r.Op == "complete multipart upload":
 		e.Err = store.ErrPrecondition // a concurrent conditional write won
 	case resp.StatusCode == 403:
 		switch e.Code {
@@ -74,7 +76,7 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 			e.Hint = "the session token expired; refresh the credentials"
 		case "RequestTimeTooSkewed":
 		default:
-			if p := permission[r.op]; p != "" {
+			if p := permission[r.Op]; p != "" {
 				e.Hint = "the credentials lack " + p + " on bucket " + s.cfg.Bucket
 			}
 		}
@@ -84,13 +86,10 @@ func (s *Store) classify(r *request, resp *http.Response) error {
 		if region != "" {
 			return &wrongRegion{err: e, region: region}
 		}
-	case resp.StatusCode == 400 && e.Code == "RequestTimeout", store.RetryableStatus(resp.StatusCode), e.Code == "SlowDown", e.Code == "InternalError":
+	case resp.StatusCode == 400 && e.Code == "RequestTimeout", httpstore.RetryableStatus(resp.StatusCode), e.Code == "SlowDown", e.Code == "InternalError":
 		e.Retryable = true
 	}
-	if e.Code == "" && e.Err == nil {
-		e.Message = resp.Status
-	}
-	return e
+	return nil
 }
 
 func regionNote(r string) string {

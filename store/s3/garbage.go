@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"git-remote-object-store/sigv4"
+	"git-remote-object-store/internal/uriencode"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 var _ store.Janitor = (*Store)(nil)
@@ -27,15 +27,6 @@ type uploadsPage struct {
 	} `xml:"Upload"`
 }
 
-// partsPage is one ListParts page.
-type partsPage struct {
-	IsTruncated          bool   `xml:"IsTruncated"`
-	NextPartNumberMarker string `xml:"NextPartNumberMarker"`
-	Parts                []struct {
-		Size int64 `xml:"Size"`
-	} `xml:"Part"`
-}
-
 // ListGarbage implements store.Janitor: the bucket's multipart uploads below prefix that
 // were initiated before olderThan (ListMultipartUploads, page by page), each with the
 // bytes its parts hold (ListParts). An upload that completes or is aborted while it is
@@ -44,16 +35,12 @@ type partsPage struct {
 func (s *Store) ListGarbage(ctx context.Context, prefix string, olderThan time.Time, fn func(store.Garbage) error) error {
 	keyMarker, idMarker := "", ""
 	for {
-		q := []sigv4.Param{{Name: "uploads"}, {Name: "prefix", Value: prefix},
+		q := []uriencode.Param{{Name: "uploads"}, {Name: "prefix", Value: prefix},
 			{Name: "max-uploads", Value: strconv.Itoa(s.cfg.ListPageSize)}}
 		if keyMarker != "" {
-			q = append(q, sigv4.Param{Name: "key-marker", Value: keyMarker}, sigv4.Param{Name: "upload-id-marker", Value: idMarker})
+			q = append(q, uriencode.Param{Name: "key-marker", Value: keyMarker}, uriencode.Param{Name: "upload-id-marker", Value: idMarker})
 		}
-		var page uploadsPage
-		_, err := s.do(ctx, &request{op: "list multipart uploads", method: "GET", query: q}, func(resp *http.Response) error {
-			page = uploadsPage{}
-			return decodeXML(resp.Body, &page)
-		})
+		page, _, err := httpstore.DoXML[uploadsPage](ctx, s.http, &httpstore.Request{Op: "list multipart uploads", Method: "GET", Bucket: true, Query: q})
 		if se, ok := err.(*store.Error); ok && idMarker != "" && se.Status == 400 && se.Code == "InvalidArgument" {
 			// versitygw (1.8.0) rejects the upload-id-marker it handed out: it drops the
 			// marker's key before looking for the id. Go on after the key alone; more
@@ -92,31 +79,11 @@ func (s *Store) ListGarbage(ctx context.Context, prefix string, olderThan time.T
 	}
 }
 
-// uploadSize sums the sizes of an upload's parts (ListParts, page by page).
+// uploadSize sums the sizes of an upload's parts.
 func (s *Store) uploadSize(ctx context.Context, key, uploadID string) (int64, error) {
 	var total int64
-	marker := ""
-	for {
-		q := []sigv4.Param{{Name: "uploadId", Value: uploadID}}
-		if marker != "" {
-			q = append(q, sigv4.Param{Name: "part-number-marker", Value: marker})
-		}
-		var page partsPage
-		_, err := s.do(ctx, &request{op: "list parts", method: "GET", key: key, query: q}, func(resp *http.Response) error {
-			page = partsPage{}
-			return decodeXML(resp.Body, &page)
-		})
-		if err != nil {
-			return 0, err
-		}
-		for _, p := range page.Parts {
-			total += p.Size
-		}
-		if !page.IsTruncated || page.NextPartNumberMarker == "" || page.NextPartNumberMarker == marker {
-			return total, nil
-		}
-		marker = page.NextPartNumberMarker
-	}
+	err := s.eachPart(ctx, key, uploadID, func(p listedPart) { total += p.Size })
+	return total, err
 }
 
 // RemoveGarbage implements store.Janitor with AbortMultipartUpload, which frees the
@@ -126,7 +93,5 @@ func (s *Store) RemoveGarbage(ctx context.Context, g store.Garbage) error {
 	if g.Kind != store.GarbageMultipart || g.Key == "" || g.ID == "" {
 		return &store.Error{Op: "abort multipart upload", Key: g.Key, Err: fmt.Errorf("not a multipart upload of this store: %v", g)}
 	}
-	_, err := s.do(ctx, &request{op: "abort multipart upload", method: "DELETE", key: g.Key,
-		query: []sigv4.Param{{Name: "uploadId", Value: g.ID}}}, nil)
-	return store.IgnoreNotFound(err)
+	return s.AbortUpload(ctx, g.Key, g.ID)
 }

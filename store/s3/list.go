@@ -2,13 +2,13 @@ package s3
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"git-remote-object-store/sigv4"
+	"git-remote-object-store/internal/uriencode"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 // listResult is one ListObjectsV2 page.
@@ -28,16 +28,12 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 	token := ""
 	last := ""
 	for {
-		q := []sigv4.Param{{Name: "list-type", Value: "2"}, {Name: "prefix", Value: prefix},
+		q := []uriencode.Param{{Name: "list-type", Value: "2"}, {Name: "prefix", Value: prefix},
 			{Name: "max-keys", Value: strconv.Itoa(s.cfg.ListPageSize)}}
 		if token != "" {
-			q = append(q, sigv4.Param{Name: "continuation-token", Value: token})
+			q = append(q, uriencode.Param{Name: "continuation-token", Value: token})
 		}
-		var page listResult
-		_, err := s.do(ctx, &request{op: "list", method: "GET", key: "", query: q}, func(resp *http.Response) error {
-			page = listResult{}
-			return decodeXML(resp.Body, &page)
-		})
+		page, _, err := httpstore.DoXML[listResult](ctx, s.http, &httpstore.Request{Op: "list", Method: "GET", Bucket: true, Query: q})
 		if err != nil {
 			if se, ok := err.(*store.Error); ok && se.Key == "" {
 				se.Key = prefix
@@ -49,7 +45,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 				continue // a misbehaving server must not make us loop or leak other keys
 			}
 			last = c.Key
-			in := store.Info{Key: c.Key, Size: c.Size, ETag: store.Unquote(c.ETag)}
+			in := store.Info{Key: c.Key, Size: c.Size, ETag: httpstore.Unquote(c.ETag)}
 			if t, err := time.Parse(time.RFC3339Nano, c.LastModified); err == nil {
 				in.LastModified = t.UTC()
 			}
@@ -71,7 +67,7 @@ func (s *Store) CreateBucket(ctx context.Context) error {
 		body = []byte(`<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>` +
 			xmlEscape(s.cfg.Region) + `</LocationConstraint></CreateBucketConfiguration>`)
 	}
-	_, err := s.do(ctx, &request{op: "create bucket", method: "PUT", key: "", body: body}, nil)
+	_, err := s.http.Do(ctx, &httpstore.Request{Op: "create bucket", Method: "PUT", Bucket: true, Body: body}, nil)
 	if se, ok := err.(*store.Error); ok && (se.Code == "BucketAlreadyOwnedByYou" || se.Code == "BucketAlreadyExists" && se.Status == 409) {
 		return nil
 	}

@@ -15,9 +15,18 @@ import (
 	"sync"
 	"time"
 
-	"git-remote-object-store/sigv4"
+	"git-remote-object-store/internal/uriencode"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
+
+// S3's multipart upload, shared by Put (putMultipart) and the resumable uploads of
+// resume.go: create, upload parts, complete with the write's condition, or abort.
+
+// initiated is a CreateMultipartUpload answer.
+type initiated struct {
+	UploadID string `xml:"UploadId"`
+}
 
 type completedPart struct {
 	PartNumber int    `xml:"PartNumber"`
@@ -28,44 +37,13 @@ type completedPart struct {
 // in its own buffer (so memory is Concurrency × PartSize), then completes the upload with
 // the write's condition. Any failure or cancellation aborts the upload: nothing appears.
 func (s *Store) putMultipart(ctx context.Context, key string, first []byte, body io.Reader, size int64, c store.Cond, m store.Meta) (store.Info, error) {
-	h := http.Header{}
-	metaHeaders(h, m)
-	var created struct {
-		UploadID string `xml:"UploadId"`
-	}
-	_, err := s.do(ctx, &request{op: "create multipart upload", method: "POST", key: key, header: h, query: []sigv4.Param{{Name: "uploads"}}},
-		func(resp *http.Response) error { return decodeXML(resp.Body, &created) })
+	uploadID, err := s.createUpload(ctx, key, httpstore.MetaHeader(m, metaNames))
 	if err != nil {
 		return store.Info{}, err
 	}
-	if created.UploadID == "" {
-		return store.Info{}, &store.Error{Op: "create multipart upload", Key: key, Message: "no UploadId in the answer"}
-	}
-	parts, total, err := s.uploadParts(ctx, key, created.UploadID, first, body)
-	if err == nil && size >= 0 && total != size {
-		err = &store.Error{Op: "put", Key: key, Err: fmt.Errorf("body has %d bytes, %d were announced", total, size)}
-	}
-	if err != nil {
-		s.abort(key, created.UploadID)
-		return store.Info{}, err
-	}
-	info, err := s.complete(ctx, key, created.UploadID, parts, c, total)
-	if err != nil {
-		s.abort(key, created.UploadID)
-	}
-	return info, err
-}
-
-func (s *Store) abort(key, uploadID string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s.do(ctx, &request{op: "abort multipart upload", method: "DELETE", key: key, query: []sigv4.Param{{Name: "uploadId", Value: uploadID}}}, nil)
-}
-
-func (s *Store) uploadParts(ctx context.Context, key, uploadID string, first []byte, body io.Reader) ([]completedPart, int64, error) {
 	var mu sync.Mutex
 	var parts []completedPart
-	total, err := store.SendParts(ctx, body, first, s.cfg.PartSize, s.cfg.Concurrency, 10000, func(ctx context.Context, n int, data []byte) error {
+	total, err := httpstore.SendParts(ctx, key, body, first, size, s.cfg.PartSize, s.cfg.Concurrency, 10000, func(ctx context.Context, n int, data []byte) error {
 		etag, err := s.uploadPart(ctx, key, uploadID, n, data)
 		if err != nil {
 			return err
@@ -76,19 +54,45 @@ func (s *Store) uploadParts(ctx context.Context, key, uploadID string, first []b
 		return nil
 	})
 	if err != nil {
-		if _, ok := err.(*store.Error); !ok {
-			err = &store.Error{Op: "put", Key: key, Err: err}
-		}
-		return nil, 0, err
+		s.abort(key, uploadID)
+		return store.Info{}, err
 	}
 	sort.Slice(parts, func(i, j int) bool { return parts[i].PartNumber < parts[j].PartNumber })
-	return parts, total, nil
+	info, err := s.complete(ctx, key, uploadID, parts, c, total)
+	if err != nil {
+		s.abort(key, uploadID)
+	}
+	return info, err
 }
 
+// createUpload begins a multipart upload of key (CreateMultipartUpload) with the object
+// headers h (metadata; nil for none) and returns its id.
+func (s *Store) createUpload(ctx context.Context, key string, h http.Header) (string, error) {
+	created, _, err := httpstore.DoXML[initiated](ctx, s.http, &httpstore.Request{Op: "create multipart upload", Method: "POST",
+		Key: key, Header: h, Query: []uriencode.Param{{Name: "uploads"}}})
+	if err != nil {
+		return "", err
+	}
+	if created.UploadID == "" {
+		return "", &store.Error{Op: "create multipart upload", Key: key, Message: "no UploadId in the answer"}
+	}
+	return created.UploadID, nil
+}
+
+// abort drops a failed Put's upload, even when the Put's context has ended; its own
+// failure is left to a Janitor to clean up.
+func (s *Store) abort(key, uploadID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s.AbortUpload(ctx, key, uploadID)
+}
+
+// uploadPart stores part n (UploadPart, with Content-MD5 and a signed payload hash, so a
+// damaged part is refused, not stored) and returns its ETag as S3 quoted it.
 func (s *Store) uploadPart(ctx context.Context, key, uploadID string, n int, data []byte) (string, error) {
 	var etag string
-	_, err := s.do(ctx, &request{op: "upload part", method: "PUT", key: key, body: data, bodyMD5: true,
-		query: []sigv4.Param{{Name: "partNumber", Value: strconv.Itoa(n)}, {Name: "uploadId", Value: uploadID}}},
+	_, err := s.http.Do(ctx, &httpstore.Request{Op: "upload part", Method: "PUT", Key: key, Body: data, BodyMD5: true,
+		Query: []uriencode.Param{{Name: "partNumber", Value: strconv.Itoa(n)}, {Name: "uploadId", Value: uploadID}}},
 		func(resp *http.Response) error {
 			etag = resp.Header.Get("ETag")
 			return nil
@@ -105,21 +109,21 @@ func (s *Store) complete(ctx context.Context, key, uploadID string, parts []comp
 	all := md5.New()
 	for _, p := range parts {
 		fmt.Fprintf(&b, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", p.PartNumber, xmlEscape(p.ETag))
-		raw, _ := hex.DecodeString(store.Unquote(p.ETag))
+		raw, _ := hex.DecodeString(httpstore.Unquote(p.ETag))
 		all.Write(raw)
 	}
 	b.WriteString("</CompleteMultipartUpload>")
 	ours := hex.EncodeToString(all.Sum(nil)) + "-" + strconv.Itoa(len(parts))
 	var in store.Info
-	r := &request{op: "complete multipart upload", method: "POST", key: key, header: condHeaders(c), body: b.Bytes(),
-		query: []sigv4.Param{{Name: "uploadId", Value: uploadID}}}
-	attempts, err := s.do(ctx, r, func(resp *http.Response) error {
+	r := &httpstore.Request{Op: "complete multipart upload", Method: "POST", Key: key, Header: httpstore.CondHeader(c), Body: b.Bytes(),
+		Query: []uriencode.Param{{Name: "uploadId", Value: uploadID}}}
+	attempts, err := s.http.Do(ctx, r, func(resp *http.Response) error {
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
-			return &store.Error{Op: r.op, Key: key, Err: err}
+			return &store.Error{Op: r.Op, Key: key, Err: err}
 		}
 		if e, ok := parseError(bytes.NewReader(data)); ok {
-			se := &store.Error{Op: r.op, Key: key, Status: resp.StatusCode, Code: e.Code, Message: e.Message,
+			se := &store.Error{Op: r.Op, Key: key, Status: resp.StatusCode, Code: e.Code, Message: e.Message,
 				Retryable: e.Code == "InternalError" || e.Code == "SlowDown"}
 			if e.Code == "PreconditionFailed" || e.Code == "ConditionalRequestConflict" {
 				se.Err = store.ErrPrecondition
@@ -130,22 +134,14 @@ func (s *Store) complete(ctx context.Context, key, uploadID string, parts []comp
 			ETag string `xml:"ETag"`
 		}
 		xml.Unmarshal(data, &res)
-		in = store.Info{Key: key, Size: size, ETag: store.Unquote(cmp.Or(res.ETag, resp.Header.Get("ETag")))}
+		in = store.Info{Key: key, Size: size, ETag: httpstore.Unquote(cmp.Or(res.ETag, resp.Header.Get("ETag")))}
 		return nil
 	})
-	return s.settle(ctx, key, in, err, attempts, c, ours, size)
+	return s.http.Settle(ctx, key, in, err, attempts, c, etagIs(ours, size))
 }
 
 func xmlEscape(s string) string {
 	var b bytes.Buffer
 	xml.EscapeText(&b, []byte(s))
 	return b.String()
-}
-
-func decodeXML(r io.Reader, v any) error {
-	data, err := io.ReadAll(io.LimitReader(r, 16<<20))
-	if err != nil {
-		return err
-	}
-	return xml.Unmarshal(data, v)
 }

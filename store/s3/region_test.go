@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 // TestRegionDiscovery: a bucket in another region answers 301 with x-amz-bucket-region;
@@ -48,8 +50,8 @@ func TestRegionDiscovery(t *testing.T) {
 
 func TestRegionalHostFollowsRegion(t *testing.T) {
 	st, _ := New(Config{Endpoint: "https://s3.us-east-1.amazonaws.com", Bucket: "b", Credentials: Static{AccessKeyID: "a", SecretAccessKey: "s"}})
-	if !st.switchRegion("ap-south-1") || st.url("k", nil).Host != "b.s3.ap-south-1.amazonaws.com" {
-		t.Fatalf("host after switch: %s", st.url("k", nil).Host)
+	if !st.switchRegion("ap-south-1") || st.target(&httpstore.Request{Key: "k"}).Host != "b.s3.ap-south-1.amazonaws.com" {
+		t.Fatalf("host after switch: %s", st.target(&httpstore.Request{Key: "k"}).Host)
 	}
 	if st.switchRegion("ap-south-1") {
 		t.Fatal("switching to the current region must report no change")

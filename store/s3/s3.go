@@ -1,16 +1,11 @@
 package s3
 
 import (
-	"bytes"
-	"cmp"
 	"context"
-	"crypto/md5"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -19,10 +14,14 @@ import (
 
 	"git-remote-object-store/sigv4"
 	"git-remote-object-store/store"
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 // MinPartSize is S3's smallest non-final part.
 const MinPartSize = 5 << 20
+
+// xmlLimit bounds an XML answer (a listing page of 1,000 keys is about a megabyte).
+const xmlLimit = 16 << 20
 
 // Config describes one bucket.
 type Config struct {
@@ -40,13 +39,15 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Store is one bucket.
+// Store is one bucket. It implements store.Store, store.MetaPutter, store.Janitor and
+// store.Resumer; Head, Get, Delete, Put and PutMeta are the shared HTTP skeleton's
+// (store/internal/httpstore), over this package's URLs, signing and writes.
 type Store struct {
-	mu     sync.Mutex // guards cfg.Region and base, which region discovery may change
-	cfg    Config
-	base   *url.URL
-	client *http.Client
-	policy store.Policy
+	objects            // Head, Get, Delete, Put, PutMeta, as httpstore does them for both clouds
+	mu      sync.Mutex // guards cfg.Region and base, which region discovery may change
+	cfg     Config
+	base    *url.URL
+	http    *httpstore.Client
 }
 
 var (
@@ -56,8 +57,8 @@ var (
 
 // New returns a Store for cfg.
 func New(cfg Config) (*Store, error) {
-	u, err := url.Parse(cfg.Endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := httpstore.ParseEndpoint(cfg.Endpoint)
+	if !ok {
 		return nil, fmt.Errorf("s3: endpoint %q is not http(s)://host[:port]", cfg.Endpoint)
 	}
 	if cfg.Bucket == "" {
@@ -84,57 +85,58 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Store{cfg: cfg, base: u, client: cfg.HTTPClient, policy: store.DefaultPolicy}
-	if s.client == nil {
-		s.client = store.HTTPClient()
-	}
-	if cfg.Policy != nil {
-		s.policy = *cfg.Policy
-	}
+	s := &Store{cfg: cfg, base: u}
+	s.http = httpstore.New(httpstore.Backend{
+		Name: cfg.Bucket, RangeHeader: "Range", XMLLimit: xmlLimit,
+		Target: s.target, Sign: s.sign, Classify: s.classify, Again: s.again,
+	}, cfg.HTTPClient, cfg.Policy)
+	s.objects = s.http.Objects(httpstore.Writes{PartSize: cfg.PartSize, One: s.putSingle, Parts: s.putMultipart})
 	return s, nil
 }
 
-// request is one S3 call before signing.
-type request struct {
-	op      string // for errors: "get", "put", …
-	method  string
-	key     string // "" for bucket-level calls
-	query   []sigv4.Param
-	header  http.Header
-	body    []byte // nil: no body; never a stream, so every attempt can resend it
-	bodyMD5 bool   // send Content-MD5
-}
-
-func (s *Store) url(key string, query []sigv4.Param) *url.URL {
+// target is where r goes: https://host/bucket/key (path style) or https://bucket.host/key.
+func (s *Store) target(r *httpstore.Request) *url.URL {
 	s.mu.Lock()
 	u := *s.base
 	s.mu.Unlock()
-	path := "/" + key
+	key := r.Key
+	if r.Bucket {
+		key = ""
+	}
+	u.Path = "/" + key
 	if s.cfg.PathStyle {
-		path = "/" + s.cfg.Bucket + "/" + key
+		u.Path = "/" + s.cfg.Bucket + "/" + key
 		if key == "" {
-			path = "/" + s.cfg.Bucket
+			u.Path = "/" + s.cfg.Bucket
 		}
 	} else {
 		u.Host = s.cfg.Bucket + "." + u.Host
 	}
-	u.Path = path
-	u.RawPath = sigv4.EncodePath(path)
-	u.RawQuery = sigv4.CanonicalQuery(query)
 	return &u
 }
 
-// send signs and sends one attempt. The caller closes the body of a nil-error response.
-// send signs and sends one attempt. When S3 answers that the bucket lives in another
-// region (301/307/400 with x-amz-bucket-region), the store switches region (and, on an
-// AWS regional endpoint, host) and sends once more, signed afresh.
-func (s *Store) send(ctx context.Context, r *request) (*http.Response, error) {
-	resp, err := s.sendOnce(ctx, r)
-	var wrong *wrongRegion
-	if errors.As(err, &wrong) && s.switchRegion(wrong.region) {
-		return s.sendOnce(ctx, r)
+// sign signs req with SigV4 for the store's current region, the body's SHA-256 in the
+// signature (so a damaged body is refused, not stored).
+func (s *Store) sign(ctx context.Context, req *http.Request, r *httpstore.Request) error {
+	creds, err := s.cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return &store.Error{Op: r.Op, Key: r.Key, Err: err}
 	}
-	return resp, err
+	payload := sigv4.EmptySHA256
+	if r.Body != nil {
+		sum := sha256.Sum256(r.Body)
+		payload = hex.EncodeToString(sum[:])
+	}
+	sigv4.Sign(req, creds, s.region(), "s3", s.cfg.Now(), payload)
+	return nil
+}
+
+// again is the client's Again: when S3 answers that the bucket lives in another region
+// (301/307/400 with x-amz-bucket-region), the store switches region (and, on an AWS
+// regional endpoint, host), and the request is sent once more, signed afresh.
+func (s *Store) again(err error) bool {
+	var wrong *wrongRegion
+	return errors.As(err, &wrong) && s.switchRegion(wrong.region)
 }
 
 // wrongRegion is a classified error that names the bucket's real region.
@@ -173,49 +175,3 @@ var (
 	regionRE        = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 	awsRegionalHost = regexp.MustCompile(`^s3([.-][a-z0-9-]+)?\.amazonaws\.com$`)
 )
-
-func (s *Store) sendOnce(ctx context.Context, r *request) (*http.Response, error) {
-	creds, err := s.cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, &store.Error{Op: r.op, Key: r.key, Err: err}
-	}
-	var body io.Reader
-	payload := sigv4.EmptySHA256
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-		sum := sha256.Sum256(r.body)
-		payload = hex.EncodeToString(sum[:])
-	}
-	wctx, cancel := store.WatchedContext(ctx)
-	req, err := http.NewRequestWithContext(wctx, r.method, "", body)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	req.URL = s.url(r.key, r.query)
-	req.Host = req.URL.Host
-	req.ContentLength = int64(len(r.body))
-	for k, v := range r.header {
-		req.Header[k] = v
-	}
-	if r.bodyMD5 && r.body != nil {
-		m := md5.Sum(r.body)
-		req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(m[:]))
-	}
-	sigv4.Sign(req, creds, s.region(), "s3", s.cfg.Now(), payload)
-	resp, err := s.client.Do(req)
-	if err != nil {
-		cancel()
-		return nil, &store.Error{Op: r.op, Key: cmp.Or(r.key, s.cfg.Bucket), Err: err}
-	}
-	store.WatchBody(resp, cancel)
-	if resp.StatusCode >= 300 {
-		defer resp.Body.Close()
-		return nil, s.classify(r, resp)
-	}
-	return resp, nil
-}
-
-func (s *Store) do(ctx context.Context, r *request, onResp func(*http.Response) error) (attempts int, err error) {
-	return s.policy.DoHTTP(ctx, func() (*http.Response, error) { return s.send(ctx, r) }, onResp)
-}

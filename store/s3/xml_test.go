@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"git-remote-object-store/store/internal/httpstore"
 )
 
 func FuzzListXML(f *testing.F) {
@@ -11,7 +13,7 @@ func FuzzListXML(f *testing.F) {
 	f.Add([]byte(`<Error><Code>NoSuchKey</Code><Message>m</Message></Error>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var page listResult
-		if err := decodeXML(bytes.NewReader(data), &page); err == nil {
+		if err := httpstore.DecodeXML(bytes.NewReader(data), xmlLimit, &page); err == nil {
 			for _, c := range page.Contents {
 				if c.Size < 0 && strings.Contains(string(data), "<Size>-") == false {
 					t.Fatalf("negative size from %q", data)

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -221,6 +222,20 @@ func testCancelledUpload(t *testing.T, s store.Store, opt Options) {
 	}
 	if got := listAll(t, s, "cancelled"); len(got) != 0 {
 		t.Fatalf("a cancelled upload is listed: %+v", got)
+	}
+}
+
+// testShortBody puts bodies shorter than their announced size, one that fits a part and
+// one announced above it: each Put must fail, and no object may appear.
+func testShortBody(t *testing.T, s store.Store, opt Options) {
+	for _, announced := range []int64{10, opt.PartSize + 10} {
+		key := fmt.Sprintf("short-%d", announced)
+		if _, err := s.Put(ctxT(t), key, strings.NewReader("abc"), announced, store.Cond{}); err == nil {
+			t.Fatalf("a body of 3 bytes announced as %d was accepted", announced)
+		}
+		if _, err := s.Head(ctxT(t), key); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("after a short body Head = %v, want ErrNotFound", err)
+		}
 	}
 }
 

@@ -38,7 +38,7 @@ func listGarbage(t *testing.T, j store.Janitor, prefix string, olderThan time.Ti
 }
 
 func testGarbage(t *testing.T, s store.Store, makeGarbage MakeGarbage) {
-	j, ok := s.(store.Janitor)
+	j, ok := store.JanitorOf(s)
 	if !ok {
 		t.Fatalf("%T does not implement store.Janitor", s)
 	}
@@ -120,7 +120,7 @@ func testGarbage(t *testing.T, s store.Store, makeGarbage MakeGarbage) {
 	}
 
 	// Through store.Prefixed: same leftovers, keys relative to the prefix, neighbours hidden.
-	pj, ok := store.Prefixed(s, "garbage").(store.Janitor)
+	pj, ok := store.JanitorOf(store.Prefixed(s, "garbage"))
 	if !ok {
 		t.Fatal("store.Prefixed hid the backend's Janitor")
 	}

@@ -22,7 +22,7 @@ type Reopener interface {
 // nothing is visible before completion, completion honours conditions like Put, abort
 // drops the parts, and store.Prefixed passes it all through below its prefix.
 func testResume(t *testing.T, s store.Store, opt Options) {
-	r, ok := s.(store.Resumer)
+	r, ok := store.ResumerOf(s)
 	if !ok {
 		t.Skip("the backend does not implement store.Resumer")
 	}
@@ -59,7 +59,7 @@ func testResume(t *testing.T, s store.Store, opt Options) {
 		if err != nil {
 			t.Fatalf("Reopen: %v", err)
 		}
-		if r2, ok = s2.(store.Resumer); !ok {
+		if r2, ok = store.ResumerOf(s2); !ok {
 			t.Fatal("the reopened store is not a store.Resumer")
 		}
 		if r2.UploadScope() != r.UploadScope() {
@@ -167,7 +167,7 @@ func testResume(t *testing.T, s store.Store, opt Options) {
 	}
 
 	// Through Prefixed: the same upload machinery below the prefix, and a scope of its own.
-	pr, ok := store.Prefixed(s, "pfx").(store.Resumer)
+	pr, ok := store.ResumerOf(store.Prefixed(s, "pfx"))
 	if !ok {
 		t.Fatal("store.Prefixed hid the backend's Resumer")
 	}

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 		{"StreamUnknownSize", testStreamUnknownSize},
 		{"KnownSizeAbovePart", testKnownSizeAbovePart},
 		{"CancelledUpload", testCancelledUpload},
+		{"ShortBody", testShortBody},
 		{"Resume", testResume},
 	}
 	for _, c := range checks {
