@@ -11,21 +11,51 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"git-remote-object-store/packchain"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// cliCase is one run of the CLI. "$TMP" in args stands for a fresh temporary directory
-// (the case's own), which holds an empty directory "empty"; "$TMP" also replaces that
-// directory in the output, so the golden files do not depend on where the test runs.
+// cliCase is one run of the CLI. "$TMP" in args, env and stdin stands for a fresh
+// temporary directory (the case's own), which holds an empty directory "empty" and a
+// git repository "repo" (fakeRepo); "$TMP" also replaces that directory in the output,
+// so the golden files do not depend on where the test runs. The CLI runs in $TMP/<dir>
+// ($TMP itself when dir is ""), never in the source tree, whose remotes are nobody's
+// business.
 type cliCase struct {
-	name string   // golden file testdata/cli/<name>.golden
-	args []string // args[0] is the program name, as in os.Args
+	name  string   // golden file testdata/cli/<name>.golden
+	args  []string // args[0] is the program name, as in os.Args
+	dir   string
+	env   map[string]string
+	stdin string
+	setup func(t *testing.T, tmp string) // prepares $TMP further before the run
 }
+
+// in runs the case in $TMP/dir.
+func (c cliCase) in(dir string) cliCase { c.dir = dir; return c }
+
+// withEnv sets an environment variable for the run (after isolateEnv).
+func (c cliCase) withEnv(k, v string) cliCase {
+	env := map[string]string{k: v}
+	for k, v := range c.env {
+		env[k] = v
+	}
+	c.env = env
+	return c
+}
+
+// withStdin feeds the run's standard input.
+func (c cliCase) withStdin(s string) cliCase { c.stdin = s; return c }
+
+// with adds a setup step.
+func (c cliCase) with(setup func(t *testing.T, tmp string)) cliCase { c.setup = setup; return c }
 
 func cliCases() []cliCase {
 	const me = "git-remote-object-store"
-	c := func(name string, args ...string) cliCase { return cliCase{name, append([]string{me}, args...)} }
+	c := func(name string, args ...string) cliCase {
+		return cliCase{name: name, args: append([]string{me}, args...)}
+	}
 	return []cliCase{
 		// Usage text.
 		c("usage-no-args"),
@@ -33,7 +63,7 @@ func cliCases() []cliCase {
 		c("usage-dash-dash-help", "--help"),
 		c("usage-dash-h", "-h"),
 		c("unknown-verb", "frobnicate"),
-		{"usage-as-git-object-store", []string{"git-object-store", "help"}},
+		{name: "usage-as-git-object-store", args: []string{"git-object-store", "help"}},
 		c("version", "version"),
 
 		// Every verb's --help.
@@ -79,6 +109,32 @@ func cliCases() []cliCase {
 		c("lfs-install-bad-flag", "lfs", "install", "--nope"),
 		c("lfs-install-extra-arg", "lfs", "install", "extra"),
 
+		c("lfs-install-help", "lfs", "install", "--help"),
+		c("install-help-after-flag", "install", "--dry-run", "--help"),
+		c("gc-help-after-url", "gc", "fs+file:///a", "-h"),
+
+		// Options anywhere, as git takes them; `--` ends them; one line per mistake.
+		c("gc-flag-after-url", "gc", "fs+file://$TMP/empty", "--dry-run"),
+		c("doctor-fix-after-url", "doctor", "fs+file://$TMP/missing/repo", "--fix"),
+		c("gc-dash-dash", "gc", "--", "--dry-run"),
+		c("gc-grace-without-value", "gc", "fs+file:///a", "--grace"),
+		c("gc-single-dash-flag", "gc", "-grace=48h", "-dry-run", "fs+file://$TMP/empty"),
+		c("doctor-fix-with-value", "doctor", "--fix=maybe", "fs+file:///a"),
+		c("compact-unknown-switch", "compact", "-x", "fs+file:///a"),
+		c("version-extra-arg", "version", "extra"),
+		c("version-bad-flag", "version", "--bogus"),
+		c("lfs-agent-extra-arg", "lfs-agent", "extra"),
+		c("lfs-install-flag-first", "lfs", "--remote", "github", "install").in("repo"),
+
+		// A remote's name in place of its URL.
+		c("gc-remote-name", "gc", "origin").in("repo"),
+		c("ls-remote-name-in-subdir", "ls", "origin").in("repo/sub"),
+		c("ls-unknown-remote-name", "ls", "upstream").in("repo"),
+		c("ls-remote-name-outside-repo", "ls", "origin"),
+		c("ls-remote-not-object-store", "ls", "github").in("repo"),
+		c("doctor-unknown-remote-name", "doctor", "upstream").in("repo"),
+		c("protect-remote-name", "protect", "--allow-missing", "origin", "main").in("repo"),
+
 		// Malformed URLs.
 		c("ls-s3-no-host", "ls", "s3+https://"),
 		c("ls-s3-no-bucket", "ls", "s3+https://s3.example.com"),
@@ -101,10 +157,30 @@ func cliCases() []cliCase {
 		c("doctor-unknown-scheme", "doctor", "ftp://example.com/repo"),
 		c("doctor-bad-engine", "doctor", "fs+file:///srv/git/repo?engine=nope"),
 
+		c("ls-az-sas-url", "ls", "az+https://account.blob.core.windows.net/repos/r?sv=2022-11-02&ss=b&srt=co&sp=rwdlac&se=2030-01-01T00:00:00Z&spr=https&sig=SECRETSIG%3D"),
+		c("ls-az-sas-url-with-engine", "ls", "az+https://account.blob.core.windows.net/repos/r?engine=packchain&sp=r&sig=SECRETSIG"),
+		c("ls-s3-sig-option", "ls", "s3+https://s3.example.com/bucket?sig=SECRETSIG"),
+		c("ls-s3-two-unknown-options", "ls", "s3+https://s3.example.com/bucket?zz=1&aa=2"),
+
 		// Credentials that cannot be found (no network is reached).
 		c("ls-s3-missing-credential", "ls", "s3+https://s3.example.com/bucket?credential=work"),
 		c("ls-az-no-credentials", "ls", "az+https://account.blob.core.windows.net/repos"),
 		c("doctor-az-no-credentials", "doctor", "az+https://account.blob.core.windows.net/repos"),
+
+		c("ls-s3-credential-no-section", "ls", "s3+https://s3.example.com/bucket?credential=work").
+			withEnv("GIT_REMOTE_OBJECT_STORE_CREDENTIALS_FILE", "$TMP/credentials").
+			with(func(t *testing.T, tmp string) {
+				os.WriteFile(filepath.Join(tmp, "credentials"), []byte("[home]\naws_access_key_id = AKIAEXAMPLE\n"), 0o600)
+			}),
+		c("ls-s3-credential-no-key-id", "ls", "s3+https://s3.example.com/bucket?credential=work").
+			withEnv("GIT_REMOTE_OBJECT_STORE_CREDENTIALS_FILE", "$TMP/credentials").
+			with(func(t *testing.T, tmp string) {
+				os.WriteFile(filepath.Join(tmp, "credentials"), []byte("[work]\nregion = eu-west-1\n"), 0o600)
+			}),
+		c("ls-az-bad-key", "ls", "az+https://account.blob.core.windows.net/repos").withEnv("AZURE_STORAGE_KEY", "not base64!"),
+		c("ls-az-bad-connection-string", "ls", "az+https://account.blob.core.windows.net/repos").withEnv("AZURE_STORAGE_CONNECTION_STRING", "AccountName=account;garbage"),
+		c("ls-az-connection-string-other-account", "ls", "az+https://account.blob.core.windows.net/repos").
+			withEnv("AZURE_STORAGE_CONNECTION_STRING", "AccountName=other;AccountKey=a2V5"),
 
 		// Local directories.
 		c("ls-fs-missing-parent", "ls", "fs+file://$TMP/missing/repo"),
@@ -113,32 +189,55 @@ func cliCases() []cliCase {
 		c("compact-fs-bundle-engine", "compact", "fs+file://$TMP/empty"),
 		c("gc-fs-bundle-engine", "gc", "fs+file://$TMP/empty"),
 		c("protect-fs-missing-parent", "protect", "fs+file://$TMP/missing/repo", "main"),
+		c("protect-missing-branch", "protect", "fs+file://$TMP/empty", "main"),
+		c("protect-missing-branch-remote-name", "protect", "origin", "mian").in("repo"),
+		c("protect-allow-missing", "protect", "--allow-missing", "fs+file://$TMP/empty", "main"),
+		c("protect-existing-branch", "protect", "fs+file://$TMP/withmain", "main").with(bundleRemote("withmain")),
+		c("ls-bundle-remote", "ls", "fs+file://$TMP/withmain").with(bundleRemote("withmain")),
+		c("delete-branch-missing", "delete-branch", "fs+file://$TMP/empty", "nope"),
+		c("gc-grace-below-push-window", "gc", "--grace", "1h", "fs+file://$TMP/pc").with(packchainRemote("pc")),
+		c("cat-packchain-no-such-ref", "cat", "fs+file://$TMP/pc", "main:README").with(packchainRemote("pc")),
 
 		// The remote helper, called by hand.
-		{"helper-no-args", []string{"git-remote-fs+file"}},
-		{"helper-three-args", []string{"git-remote-s3+https", "origin", "s3+https://s3.example.com/bucket", "extra"}},
+		{name: "helper-no-args", args: []string{"git-remote-fs+file"}},
+		{name: "helper-bad-url", args: []string{"git-remote-s3+http", "bad", "s3+http://127.0.0.1:1/bucket/r?engin=packchain"}, dir: "repo", stdin: "list\n"},
+		{name: "helper-missing-directory", args: []string{"git-remote-fs+file", "bad", "fs+file://$TMP/missing/repo"}, dir: "repo", stdin: "list\n"},
+		{name: "helper-password-in-url", args: []string{"git-remote-s3+https", "bad", "s3+https://user:secret@s3.example.com/bucket"}, dir: "repo", stdin: "list\n"},
+		{name: "helper-three-args", args: []string{"git-remote-s3+https", "origin", "s3+https://s3.example.com/bucket", "extra"}},
 	}
 }
 
 // TestCLIGolden runs the CLI in-process for each case and compares its exit code,
 // stdout and stderr with testdata/cli/<case>.golden; -update rewrites those files.
 func TestCLIGolden(t *testing.T) {
+	goldenDir, err := filepath.Abs(filepath.Join("testdata", "cli")) // the cases chdir away
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range cliCases() {
 		t.Run(c.name, func(t *testing.T) {
 			tmp := t.TempDir()
 			if err := os.Mkdir(filepath.Join(tmp, "empty"), 0o755); err != nil {
 				t.Fatal(err)
 			}
+			fakeRepo(t, tmp)
 			isolateEnv(t, tmp)
+			for k, v := range c.env {
+				t.Setenv(k, strings.ReplaceAll(v, "$TMP", tmp))
+			}
+			if c.setup != nil {
+				c.setup(t, tmp)
+			}
+			t.Chdir(filepath.Join(tmp, c.dir))
 			args := make([]string, len(c.args))
 			for i, a := range c.args {
 				args[i] = strings.ReplaceAll(a, "$TMP", tmp)
 			}
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+			code := run(context.Background(), args, strings.NewReader(strings.ReplaceAll(c.stdin, "$TMP", tmp)), &stdout, &stderr)
 			got := renderGolden(c.args, code, normalizeTmp(stdout.String(), tmp), normalizeTmp(stderr.String(), tmp))
 
-			path := filepath.Join("testdata", "cli", c.name+".golden")
+			path := filepath.Join(goldenDir, c.name+".golden")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
@@ -157,6 +256,54 @@ func TestCLIGolden(t *testing.T) {
 				t.Errorf("output differs from %s (-want +got):\n%s\nrun go test -run TestCLIGolden -update . if the change is intended", path, diff)
 			}
 		})
+	}
+}
+
+// fakeRepo makes $TMP/repo a git repository (as much of one as gitpack.Open needs), with
+// a subdirectory sub, and two remotes: origin, an object-store URL, and github, a URL of
+// another kind.
+func fakeRepo(t *testing.T, tmp string) {
+	t.Helper()
+	git := filepath.Join(tmp, "repo", ".git")
+	for _, d := range []string{filepath.Join(git, "objects"), filepath.Join(tmp, "repo", "sub")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config := "[core]\n\trepositoryformatversion = 0\n" +
+		"[remote \"origin\"]\n\turl = fs+file://" + tmp + "/empty\n" +
+		"[remote \"github\"]\n\turl = https://github.com/example/repo.git\n"
+	if err := os.WriteFile(filepath.Join(git, "config"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bundleRemote makes $TMP/<dir> a bundle remote whose branch main has one bundle (its
+// content is never read by the verbs tested).
+func bundleRemote(dir string) func(t *testing.T, tmp string) {
+	return func(t *testing.T, tmp string) {
+		t.Helper()
+		ref := filepath.Join(tmp, dir, "refs", "heads", "main")
+		if err := os.MkdirAll(ref, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(ref, strings.Repeat("ab", 20)+".bundle"), []byte("not read"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// packchainRemote makes $TMP/<dir> a packchain remote that has no manifest yet (no
+// push has finished).
+func packchainRemote(dir string) func(t *testing.T, tmp string) {
+	return func(t *testing.T, tmp string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(tmp, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, dir, packchain.FormatKey), []byte(packchain.FormatName+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 	"io"
 )
 
+// verb is one management verb. args is its usage after the verb's name; the top-level
+// help, `<verb> --help` and every usage error print it (cmd_flags.go), so it must name
+// each option the verb accepts.
 type verb struct {
 	name, args, help string
 	run              func(ctx context.Context, args []string, stdout, stderr io.Writer) int
@@ -16,11 +19,11 @@ func verbs() []verb {
 		{"install", "[--bin-dir DIR] [--dry-run]", "link git-remote-<scheme> helpers and git-object-store next to this binary (or into DIR)", cmdInstall},
 		{"doctor", "[--fix] <url>", "check credentials, permissions, clock, engine and layout; --fix repairs", cmdDoctor},
 		{"ls", "<url>", "list the remote's refs, marking protected ones", cmdLs},
-		{"protect", "<url> <branch>", "refuse deletes and non-fast-forward pushes of a branch", cmdProtect},
+		{"protect", "[--allow-missing] <url> <branch>", "refuse deletes and non-fast-forward pushes of a branch", cmdProtect},
 		{"unprotect", "<url> <branch>", "lift a branch's protection", cmdUnprotect},
 		{"delete-branch", "<url> <branch>", "delete a branch on the remote (refused when protected)", cmdDeleteBranch},
-		{"compact", "[--max-packs N] [--tmp DIR] <url>", "merge a packchain remote's packs into one of what its refs reach", cmdCompact},
-		{"gc", "[--grace D] [--dry-run] <url>", "delete packs a packchain remote no longer names, once older than the grace (24h)", cmdGC},
+		{"compact", "[--max-packs N] [--tmp DIR] [-q] <url>", "merge a packchain remote's packs into one of what its refs reach", cmdCompact},
+		{"gc", "[--grace DURATION] [--dry-run] <url>", "delete packs a packchain remote no longer names, once older than the grace (24h)", cmdGC},
 		{"cat", "<url> <ref>:<path>", "print one file (or list a directory) at a ref without cloning (packchain)", cmdCat},
 		{"version", "", "print the version", cmdVersion},
 	}, lfsVerbs()...)
@@ -36,10 +39,6 @@ func runCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	for _, v := range verbs() {
 		if v.name == args[0] {
-			if len(args) > 1 && (args[1] == "--help" || args[1] == "-h") {
-				fmt.Fprintf(stdout, "usage: git-remote-object-store %s %s\n\n%s\n", v.name, v.args, v.help)
-				return exitOK
-			}
 			return v.run(ctx, args[1:], stdout, stderr)
 		}
 	}
@@ -52,12 +51,22 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: git-remote-object-store <verb> [args]   (also: git object-store <verb>)")
 	fmt.Fprintln(w, "\nAs git-remote-<scheme> it is git's remote helper for s3+https://, s3+http://,")
 	fmt.Fprintln(w, "az+https://, az+http://, fs+file:// and s3:// URLs.\n\nverbs:")
+	width := 0
 	for _, v := range verbs() {
-		fmt.Fprintf(w, "  %-14s %-34s %s\n", v.name, v.args, v.help)
+		width = max(width, len(v.args))
 	}
+	for _, v := range verbs() {
+		fmt.Fprintf(w, "  %-14s %-*s  %s\n", v.name, width, v.args, v.help)
+	}
+	fmt.Fprintf(w, "\n%s\n", urlHelp)
+	fmt.Fprintln(w, "`git-remote-object-store <verb> --help` describes a verb and its options.")
 }
 
-func cmdVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
+func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	cl := newCmdLine("version", stdout, stderr)
+	if _, code, ok := cl.Parse(args); !ok {
+		return code
+	}
 	fmt.Fprintln(stdout, "git-remote-object-store", version)
 	return exitOK
 }

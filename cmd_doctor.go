@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,18 +11,22 @@ import (
 
 // cmdDoctor checks a remote end to end (remote.Doctor); --fix repairs what it safely can.
 func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fix := fl.Bool("fix", false, "repair what can be repaired (duplicate bundles are moved aside, stale locks removed, HEAD reset, leftovers of interrupted uploads removed)")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: git-remote-object-store doctor [--fix] <url>")
-		return exitUsage
+	cl := newCmdLine("doctor", stdout, stderr)
+	fix := cl.Bool("fix", "repair what can be repaired (duplicate bundles are moved aside, stale locks removed, HEAD reset, leftovers of interrupted uploads removed)")
+	pos, code, ok := cl.Parse(args, "<url>")
+	if !ok {
+		return code
+	}
+	url, err := resolveURL(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "fatal: %v\n", err)
+		return exitFail
 	}
 	repo := localRepo()
 	if repo != nil {
 		defer repo.Close()
 	}
-	if !remote.Doctor(ctx, fl.Arg(0), remote.DoctorOptions{Fix: *fix, Repo: repo}, stdout) {
+	if !remote.Doctor(ctx, url, remote.DoctorOptions{Fix: *fix, Repo: repo}, stdout) {
 		return exitFail
 	}
 	return exitOK

@@ -59,7 +59,9 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 		Resolve: func(src string) (object.Hash, error) { return repo.ResolveRevision(src) },
 	}
 	if err := helper.Run(ctx, stdin, stdout, cfg); err != nil {
-		fmt.Fprintf(stderr, "fatal: %s: %v\n", url, err)
+		// git does not say which remote failed, so the message names the URL, once:
+		// errors about the URL itself (remote.Parse, credentials) already do.
+		fmt.Fprintf(stderr, "fatal: %s\n", sayOnce(remote.Redact(url), err))
 		return exitFail
 	}
 	return exitOK

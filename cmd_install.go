@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,12 +16,11 @@ var (
 )
 
 func cmdInstall(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("install", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	binDir := fl.String("bin-dir", "", "directory for the links (default: next to this binary)")
-	dryRun := fl.Bool("dry-run", false, "print what would be done, change nothing")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 {
-		return exitUsage
+	cl := newCmdLine("install", stdout, stderr)
+	binDir := cl.String("bin-dir", "DIR", "", "directory for the links (default: next to this binary)")
+	dryRun := cl.Bool("dry-run", "print what would be done, change nothing")
+	if _, code, ok := cl.Parse(args); !ok {
+		return code
 	}
 	self, err := os.Executable()
 	if err == nil {

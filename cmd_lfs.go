@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -43,16 +42,18 @@ func lfsView(repo *gitpack.Repo) lfs.Repo {
 }
 
 func cmdLFS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "install" {
-		fmt.Fprintln(stderr, "usage: git-remote-object-store lfs install [--remote NAME]")
-		return exitUsage
-	}
-	fl := flag.NewFlagSet("lfs install", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	name := fl.String("remote", "origin", "the remote whose bucket holds the LFS objects")
-	if err := fl.Parse(args[1:]); err != nil || fl.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: git-remote-object-store lfs install [--remote NAME]")
-		return exitUsage
+	cl := newCmdLine("lfs", stdout, stderr)
+	name := cl.String("remote", "NAME", "origin", "the remote whose bucket holds the LFS objects (default origin)")
+	pos, code, ok := cl.ParseAny(args)
+	switch {
+	case !ok:
+		return code
+	case len(pos) == 0:
+		return cl.Fail("missing subcommand (lfs install)")
+	case pos[0] != "install":
+		return cl.Fail("unknown subcommand '%s'", pos[0])
+	case len(pos) > 1:
+		return cl.Fail("unexpected argument '%s'", pos[1])
 	}
 	repo, err := lfsRepo()
 	var url string
@@ -73,7 +74,7 @@ func cmdLFS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // installLFS checks the URL is ours and writes the scoped agent config.
 func installLFS(repo lfs.Repo, name, url string) error {
 	if _, err := remote.Parse(url); err != nil {
-		return fmt.Errorf("remote %q (%s) is not an object-store URL: %w", name, url, err)
+		return fmt.Errorf("remote '%s': %w", name, err) // err names the URL
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -83,6 +84,9 @@ func installLFS(repo lfs.Repo, name, url string) error {
 }
 
 func cmdLFSAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if _, code, ok := newCmdLine("lfs-agent", stdout, stderr).Parse(args); !ok {
+		return code
+	}
 	repo, err := lfsRepo()
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: lfs-agent: %v\n", err)

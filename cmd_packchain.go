@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,56 +12,73 @@ import (
 	"git-remote-object-store/store"
 )
 
-// openMaintainer opens url for a verb only an engine that keeps packs has (cat, compact,
-// gc).
-func openMaintainer(ctx context.Context, verb, url string, stderr io.Writer) (*remote.Remote, engine.Maintainer, bool) {
-	r, e, ok := openEngine(ctx, url, stderr)
+// openMaintainer opens the remote a verb's <url> argument names, for a verb only an
+// engine that keeps packs has (cat, compact, gc). When ok is false the verb stops with
+// code, the reason already printed.
+func openMaintainer(ctx context.Context, verb, arg string, stdout, stderr io.Writer) (*remote.Remote, engine.Maintainer, int, bool) {
+	r, e, ok := openEngine(ctx, arg, stderr)
 	if !ok {
-		return nil, nil, false
+		return nil, nil, exitFail, false
 	}
-	m, ok := e.(engine.Maintainer)
-	if !ok {
-		fmt.Fprintf(stderr, "fatal: %s works on packchain remotes; %s uses the %s engine, which keeps whole bundles (clone it instead)\n", verb, r.Loc.URL, r.Kind)
-		return nil, nil, false
+	if m, ok := e.(engine.Maintainer); ok {
+		return r, m, exitOK, true
 	}
-	return r, m, true
+	if verb == "cat" {
+		fmt.Fprintf(stderr, "fatal: cat works on packchain remotes; %s uses the %s engine, which keeps whole bundles (clone it instead)\n", arg, r.Kind)
+		return nil, nil, exitFail, false
+	}
+	// compact and gc tidy packs. A bundle remote has none: each push replaces its ref's
+	// one bundle. Nothing to do is success, so a job that runs gc over every remote does
+	// not fail on the bundle ones.
+	fmt.Fprintf(stdout, "nothing to do: %s uses the %s engine, which keeps one bundle per ref and needs no %s", arg, r.Kind, verb)
+	if verb == "gc" {
+		fmt.Fprint(stdout, " (doctor --fix removes leftovers of interrupted uploads)")
+	}
+	fmt.Fprintln(stdout)
+	return nil, nil, exitOK, false
 }
 
 func cmdCat(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) != 2 || !strings.Contains(args[1], ":") {
-		fmt.Fprintln(stderr, "usage: git-remote-object-store cat <url> <ref>:<path>")
-		return exitUsage
-	}
-	_, e, ok := openMaintainer(ctx, "cat", args[0], stderr)
+	cl := newCmdLine("cat", stdout, stderr)
+	pos, code, ok := cl.Parse(args, "<url>", "<ref>:<path>")
 	if !ok {
-		return exitFail
+		return code
 	}
-	rev, path, _ := strings.Cut(args[1], ":")
+	rev, path, found := strings.Cut(pos[1], ":")
+	if !found {
+		return cl.Fail("'%s' is not <ref>:<path> (like main:README.md)", pos[1])
+	}
+	_, e, code, ok := openMaintainer(ctx, "cat", pos[0], stdout, stderr)
+	if !ok {
+		return code
+	}
 	bw := bufio.NewWriterSize(stdout, 64<<10)
 	err := e.Cat(ctx, rev, path, bw)
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "fatal: cat %s: %v\n", args[1], err)
+		fmt.Fprintf(stderr, "fatal: %s\n", sayOnce(pos[1], err))
 		return exitFail
 	}
 	return exitOK
 }
 
 func cmdCompact(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("compact", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	maxPacks := fl.Int("max-packs", 1, "compact only when the manifest names more packs than this (0: always, dropping objects no ref reaches)")
-	tmp := fl.String("tmp", "", "scratch directory for the packs being merged (default: the system's temp dir)")
-	quiet := fl.Bool("q", false, "no progress")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 1 || *maxPacks < 0 {
-		fmt.Fprintln(stderr, "usage: git-remote-object-store compact [--max-packs N] [--tmp DIR] [-q] <url>")
-		return exitUsage
-	}
-	_, e, ok := openMaintainer(ctx, "compact", fl.Arg(0), stderr)
+	cl := newCmdLine("compact", stdout, stderr)
+	maxPacks := cl.Int("max-packs", "N", 1, "compact only when the manifest names more packs than N (default 1; 0: always, dropping objects no ref reaches)")
+	tmp := cl.String("tmp", "DIR", "", "scratch directory for the packs being merged (default: the system's temp dir)")
+	quiet := cl.Bool("q", "no progress")
+	pos, code, ok := cl.Parse(args, "<url>")
 	if !ok {
-		return exitFail
+		return code
+	}
+	if *maxPacks < 0 {
+		return cl.Fail("option 'max-packs' cannot be negative")
+	}
+	_, e, code, ok := openMaintainer(ctx, "compact", pos[0], stdout, stderr)
+	if !ok {
+		return code
 	}
 	o := engine.CompactOptions{MaxPacks: *maxPacks, TmpDir: *tmp}
 	if !*quiet {
@@ -83,17 +99,19 @@ func cmdCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 }
 
 func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("gc", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	grace := fl.Duration("grace", engine.DefaultGrace, "leave packs the manifest stopped naming for this long (a fetch may still read them)")
-	dry := fl.Bool("dry-run", false, "list what would be deleted, delete nothing")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 1 || *grace < 0 {
-		fmt.Fprintln(stderr, "usage: git-remote-object-store gc [--grace DURATION] [--dry-run] <url>")
-		return exitUsage
-	}
-	r, e, ok := openMaintainer(ctx, "gc", fl.Arg(0), stderr)
+	cl := newCmdLine("gc", stdout, stderr)
+	grace := cl.Duration("grace", "DURATION", engine.DefaultGrace, "leave packs the manifest stopped naming for this long, as a fetch may still read them (default 24h)")
+	dry := cl.Bool("dry-run", "list what would be deleted, delete nothing")
+	pos, code, ok := cl.Parse(args, "<url>")
 	if !ok {
-		return exitFail
+		return code
+	}
+	if *grace < 0 {
+		return cl.Fail("option 'grace' cannot be negative")
+	}
+	r, e, code, ok := openMaintainer(ctx, "gc", pos[0], stdout, stderr)
+	if !ok {
+		return code
 	}
 	items, err := e.GC(ctx, *grace, *dry)
 	verb := "deleted"
@@ -105,7 +123,9 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		total += it.Bytes
 		fmt.Fprintf(stdout, "%s %s (%d bytes): %s\n", verb, it.Name, it.Bytes, it.Reason)
 	}
-	fmt.Fprintf(stdout, "%s %d pack(s), %d bytes\n", verb, len(items), total)
+	if err == nil || len(items) > 0 { // a refused gc (a grace too short) deleted nothing: no tally
+		fmt.Fprintf(stdout, "%s %d pack(s), %d bytes\n", verb, len(items), total)
+	}
 	if err == nil {
 		err = gcLeftovers(ctx, r.Store, *dry, stdout)
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // ErrKey: an account key that is not valid base64.
-var ErrKey = errors.New("azauth: account key is not base64")
+var ErrKey = errors.New("the storage account key is not valid base64")
 
 // SharedKey is an account name and its decoded key. String never shows the key.
 type SharedKey struct {
@@ -137,7 +137,7 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 		}
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
-			return ConnectionString{}, errors.New("azauth: connection string has a segment without '='")
+			return ConnectionString{}, errors.New("the connection string has a segment without '='; it is Key=Value pairs separated by ';'")
 		}
 		kv[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 	}
@@ -147,7 +147,7 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 	c := ConnectionString{Account: kv["accountname"], Key: kv["accountkey"], SAS: kv["sharedaccesssignature"], BlobEndpoint: kv["blobendpoint"]}
 	if c.BlobEndpoint == "" {
 		if c.Account == "" {
-			return ConnectionString{}, errors.New("azauth: connection string has neither AccountName nor BlobEndpoint")
+			return ConnectionString{}, errors.New("the connection string has neither AccountName nor BlobEndpoint; copy it again from the storage account's Access keys")
 		}
 		proto := kv["defaultendpointsprotocol"]
 		if proto == "" {
@@ -160,7 +160,7 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 		c.BlobEndpoint = proto + "://" + c.Account + ".blob." + suffix
 	}
 	if c.Key == "" && c.SAS == "" {
-		return ConnectionString{}, errors.New("azauth: connection string has neither AccountKey nor SharedAccessSignature")
+		return ConnectionString{}, errors.New("the connection string has neither AccountKey nor SharedAccessSignature; copy it again from the storage account's Access keys")
 	}
 	return c, nil
 }

@@ -24,7 +24,7 @@ const (
 )
 
 // ErrNoToken: no Microsoft Entra ID token could be obtained.
-var ErrNoToken = errors.New("azauth: no Entra ID token")
+var ErrNoToken = errors.New("no Entra ID token")
 
 // Token is a bearer token and when it stops working. String never shows it.
 type Token struct {

@@ -13,7 +13,7 @@ import (
 
 // ErrNoBundle: git asked for an object no bundle on the remote ends at (the remote
 // changed between list and fetch, or the bucket is damaged).
-var ErrNoBundle = errors.New("bundle: no bundle on the remote holds the wanted commit")
+var ErrNoBundle = errors.New("no bundle on the remote holds the wanted commit")
 
 // Fetch downloads the bundle of every wanted ref the local repository lacks, several at
 // once, each streamed straight into the indexer. A bundle shared by several refs (same

@@ -51,7 +51,10 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 	}
 	lock, err := reflock.Acquire(ctx, e.st, u.Dst+"/"+lockName, reflock.Options{TTL: e.cfg.LockTTL})
 	if err != nil {
-		res.Err = fmt.Errorf("lock %s: %w", u.Dst, err)
+		if errors.Is(err, reflock.ErrLocked) {
+			err = fmt.Errorf("%s: %w", u.Dst, err)
+		} // other failures name the lock's key, which holds the ref
+		res.Err = err
 		return res
 	}
 	lock.KeepAlive(ctx) // a long upload must not let the lock go stale under us

@@ -184,7 +184,7 @@ func (e *Engine) reachable(ctx context.Context, cs []*candidate, i int) map[obje
 }
 
 // errScanEnd: the scan stopped before proving everything it was asked; not damage.
-var errScanEnd = errors.New("bundle: ancestry scan ended")
+var errScanEnd = errors.New("ancestry scan ended")
 
 // proveReachable reads a bundle from its start and returns the commits (and tags) its
 // pack proves reachable from tip: tip itself, and the parents (targets) of every commit

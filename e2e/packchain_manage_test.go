@@ -39,7 +39,7 @@ func TestPackchainCat(t *testing.T) {
 		}
 		for _, bad := range []string{"main:no/such/file", "nosuchref:file0.txt"} {
 			out, err := w.tool("cat", url, bad)
-			if err == nil || !strings.Contains(out, "fatal: cat "+bad) {
+			if err == nil || !strings.Contains(out, "fatal: "+bad) {
 				t.Fatalf("cat %s: %v\n%s", bad, err, out)
 			}
 		}

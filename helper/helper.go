@@ -14,7 +14,7 @@ import (
 )
 
 // ErrProtocol: git (or something pretending to be git) sent a line we do not understand.
-var ErrProtocol = errors.New("helper: protocol error")
+var ErrProtocol = errors.New("protocol error")
 
 // MaxLine bounds one command line.
 const MaxLine = 64 << 10

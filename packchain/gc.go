@@ -23,7 +23,7 @@ import (
 // name is never deleted (window.go).
 func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]engine.GCItem, error) {
 	if w := PushWindow(); grace < w {
-		return nil, fmt.Errorf("%w: --grace %s is shorter than the push window %s, so gc could delete a pack a push has uploaded but not yet named (the window is set by %s)", ErrGraceTooShort, grace, w, PushWindowEnv)
+		return nil, fmt.Errorf("--grace %s is %w (%s), so gc could delete a pack a push has uploaded but not yet named; use --grace %s or more (%s sets the window)", shortDur(grace), ErrGraceTooShort, shortDur(w), shortDur(w), PushWindowEnv)
 	}
 	now, err := e.storeNow(ctx)
 	if err != nil {
@@ -128,4 +128,16 @@ func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]en
 		done = append(done, it)
 	}
 	return done, nil
+}
+
+// shortDur writes d as a user would type it: 6h, not Go's 6h0m0s.
+func shortDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -21,7 +21,7 @@ const (
 )
 
 // ErrManifest: the manifest on the bucket is not one this version can trust.
-var ErrManifest = errors.New("packchain: bad manifest")
+var ErrManifest = errors.New("bad manifest")
 
 // Manifest is the decoded manifest.json.
 type Manifest struct {

@@ -30,8 +30,9 @@ const DefaultPushWindow = 6 * time.Hour
 // single pack upload takes longer than half the default.
 const PushWindowEnv = "GIT_REMOTE_OBJECT_STORE_PUSH_WINDOW"
 
-// ErrGraceTooShort: gc was asked for a grace shorter than the push window.
-var ErrGraceTooShort = errors.New("packchain: grace shorter than the push window")
+// ErrGraceTooShort: gc was asked for a grace shorter than the push window. Its text is
+// the middle of GC's sentence: "--grace 1h is shorter than the push window (6h0m0s), …".
+var ErrGraceTooShort = errors.New("shorter than the push window")
 
 // PushWindow is the window in force for this process.
 func PushWindow() time.Duration {

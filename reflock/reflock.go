@@ -27,8 +27,9 @@ import (
 	"git-remote-object-store/store"
 )
 
-// ErrLocked: someone else holds a live lock.
-var ErrLocked = errors.New("reflock: locked by another push")
+// ErrLocked: someone else holds a live lock. Its errors say who holds it and when to
+// retry: "locked by another push (host ci-7, pid 4242); retry in 48s".
+var ErrLocked = errors.New("locked by another push")
 
 // DefaultTTL is awslabs/git-remote-s3's lock lifetime.
 const DefaultTTL = 60 * time.Second
@@ -103,7 +104,7 @@ func Acquire(ctx context.Context, st store.Store, key string, opt Options) (*Loc
 			l.etag = info.ETag
 			return l, nil
 		}
-		return nil, fmt.Errorf("%w: %s (%v)", ErrLocked, key, err)
+		return nil, fmt.Errorf("%w (it changed hands just now: %v); retry", ErrLocked, err)
 	}
 	if err != nil {
 		return nil, err
@@ -118,12 +119,14 @@ func Acquire(ctx context.Context, st store.Store, key string, opt Options) (*Loc
 	}
 	age := now.Sub(cur.LastModified)
 	if age <= opt.TTL {
-		return nil, fmt.Errorf("%w: %s is held by %q for %s (stale after %s)", ErrLocked, key, owner(body), age.Round(time.Second), opt.TTL)
+		// The lock expires TTL after its holder last wrote it; a live holder rewrites it
+		// every TTL/3, so by then it has either finished or died.
+		return nil, fmt.Errorf("%w (%s); retry in %s", ErrLocked, holder(body), retryIn(opt.TTL-age))
 	}
 	info, err = st.Put(ctx, key, strings.NewReader(l.token), int64(len(l.token)), store.Cond{IfMatch: cur.ETag})
 	if err != nil {
 		if store.IsPrecondition(err) || store.IsNotFound(err) {
-			return nil, fmt.Errorf("%w: %s (another push took over the stale lock first)", ErrLocked, key)
+			return nil, fmt.Errorf("%w (it took over the expired lock first); retry", ErrLocked)
 		}
 		return nil, fmt.Errorf("take over stale lock %s: %w", key, err)
 	}
@@ -142,6 +145,31 @@ func (o Options) probeKey(key string) string {
 		return key[:i+1] + name
 	}
 	return name
+}
+
+// holder describes a lock's owner for a message: the host and process of one of ours
+// (newToken), else the body as found (another client's lock; awslabs' are empty).
+func holder(body string) string {
+	var host, pid string
+	for _, f := range strings.Fields(body) {
+		if v, ok := strings.CutPrefix(f, "host="); ok {
+			host = v
+		} else if v, ok := strings.CutPrefix(f, "pid="); ok {
+			pid = v
+		}
+	}
+	switch {
+	case host != "" && pid != "":
+		return "host " + sanitize(host) + ", pid " + sanitize(pid)
+	case strings.TrimSpace(body) == "":
+		return "no owner recorded"
+	}
+	return fmt.Sprintf("held by %q", owner(body))
+}
+
+// retryIn is the time left in whole seconds, rounded up (at least 1): "48s", "125s".
+func retryIn(d time.Duration) string {
+	return fmt.Sprintf("%ds", max(1, int64((d+time.Second-1)/time.Second)))
 }
 
 func owner(body string) string {

@@ -2,6 +2,7 @@ package reflock_test
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ func TestLock(t *testing.T) {
 			t.Run("Race", func(t *testing.T) { testRace(t, newStore(t)) })
 			t.Run("KeepAlive", func(t *testing.T) { testKeepAlive(t, newStore(t)) })
 			t.Run("ForeignFreshLock", func(t *testing.T) { testForeign(t, newStore(t)) })
+			t.Run("LockedMessage", func(t *testing.T) { testLockedMessage(t, newStore(t)) })
 		})
 	}
 }
@@ -123,6 +125,19 @@ func testForeign(t *testing.T, st store.Store) {
 	st.Put(ctx, key, strings.NewReader("owner=someone-else"), 18, store.Cond{})
 	if _, err := reflock.Acquire(ctx, st, key, reflock.Options{}); !errors.Is(err, reflock.ErrLocked) || !strings.Contains(err.Error(), "someone-else") {
 		t.Fatalf("Acquire over a foreign fresh lock = %v, want ErrLocked naming the owner", err)
+	}
+}
+
+// testLockedMessage: refused, a pusher is told who holds the lock and when it expires,
+// in words without the package's name or the lock's key.
+func testLockedMessage(t *testing.T, st store.Store) {
+	ctx := t.Context()
+	body := "owner=0123abcd host=ci-7 pid=4242"
+	st.Put(ctx, key, strings.NewReader(body), int64(len(body)), store.Cond{})
+	_, err := reflock.Acquire(ctx, st, key, reflock.Options{TTL: 90 * time.Second})
+	want := regexp.MustCompile(`^locked by another push \(host ci-7, pid 4242\); retry in (8[0-9]|90)s$`)
+	if !errors.Is(err, reflock.ErrLocked) || !want.MatchString(err.Error()) {
+		t.Fatalf("Acquire over a fresh lock = %v, want ErrLocked matching %s", err, want)
 	}
 }
 

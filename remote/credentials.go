@@ -3,13 +3,15 @@ package remote
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-// ErrCredential: a named credential that cannot be found or read.
-var ErrCredential = errors.New("remote: credential")
+// ErrCredential: a named credential (credential=NAME) that cannot be found or read. Its
+// errors read `named credential "NAME": …`.
+var ErrCredential = errors.New("named credential")
 
 // CredentialsFile is where credential=NAME sections live:
 // $GIT_REMOTE_OBJECT_STORE_CREDENTIALS_FILE, else $XDG_CONFIG_HOME (or ~/.config)
@@ -34,7 +36,10 @@ func NamedCredential(name string) (map[string]string, error) {
 	path := CredentialsFile()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w %q: %v (create the file with a [%s] section)", ErrCredential, name, err, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w %q: %s does not exist; create it with a [%s] section", ErrCredential, name, path, name)
+		}
+		return nil, fmt.Errorf("%w %q: %w", ErrCredential, name, err)
 	}
 	sec, found := map[string]string{}, false
 	cur := ""
@@ -48,13 +53,13 @@ func NamedCredential(name string) (map[string]string, error) {
 		case cur == name:
 			k, v, ok := strings.Cut(line, "=")
 			if !ok {
-				return nil, fmt.Errorf("%w %q: %s line %d is not key = value", ErrCredential, name, path, i+1)
+				return nil, fmt.Errorf("%w %q: %s line %d is not key = value; fix that line", ErrCredential, name, path, i+1)
 			}
 			sec[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("%w %q: no [%s] section in %s", ErrCredential, name, name, path)
+		return nil, fmt.Errorf("%w %q: %s has no [%s] section; add it, or fix credential= in the URL", ErrCredential, name, path, name)
 	}
 	return sec, nil
 }

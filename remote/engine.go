@@ -14,8 +14,9 @@ import (
 	"git-remote-object-store/store"
 )
 
-// ErrEngine: the bucket holds a layout this URL or this tool cannot use.
-var ErrEngine = errors.New("remote: wrong engine")
+// ErrEngine: the bucket holds a layout this URL or this tool cannot use. Its errors
+// read "wrong engine: <what the bucket holds>; <what to do>".
+var ErrEngine = errors.New("wrong engine")
 
 // Remote is an opened remote: its location, its store scoped to the prefix, and the
 // engine the bucket uses. It is the one place that chooses between the engines.
@@ -67,9 +68,9 @@ func detectEngine(ctx context.Context, st store.Store, loc *Location) (string, e
 		case packchain.FormatName:
 			found = engine.Packchain
 		case "packchain":
-			return "", fmt.Errorf("%w: %s holds another tool's per-ref \"packchain\" layout, which this tool does not read (use a different prefix)", ErrEngine, loc.URL)
+			return "", fmt.Errorf("%w: %s holds another tool's per-ref \"packchain\" layout, which this tool does not read; use another prefix", ErrEngine, loc.URL)
 		default:
-			return "", fmt.Errorf("%w: %s has FORMAT %q, unknown to this version (upgrade git-remote-object-store)", ErrEngine, loc.URL, clip(f))
+			return "", fmt.Errorf("%w: %s has FORMAT %q, unknown to this version; upgrade git-remote-object-store", ErrEngine, loc.URL, clip(f))
 		}
 	case store.IsNotFound(err):
 		// No FORMAT: an awslabs bucket (bundles, no marker), a packchain one whose
@@ -88,7 +89,7 @@ func detectEngine(ctx context.Context, st store.Store, loc *Location) (string, e
 	case found == "":
 		return loc.Engine, nil
 	case loc.Engine != "" && loc.Engine != found:
-		return "", fmt.Errorf("%w: %s already holds a %s repository, but the URL asks for engine=%s (drop engine= or use another prefix)", ErrEngine, loc.URL, found, loc.Engine)
+		return "", fmt.Errorf("%w: %s already holds a %s repository, but the URL asks for engine=%s; drop engine= from the URL or use another prefix", ErrEngine, loc.URL, found, loc.Engine)
 	}
 	return found, nil
 }

@@ -71,7 +71,7 @@ func openS3(loc *Location, named map[string]string) (store.Store, error) {
 	if named != nil {
 		creds = s3.Static{AccessKeyID: named["aws_access_key_id"], SecretAccessKey: named["aws_secret_access_key"], SessionToken: named["aws_session_token"]}
 		if named["aws_access_key_id"] == "" {
-			return nil, fmt.Errorf("%w %q has no aws_access_key_id", ErrCredential, loc.Credential)
+			return nil, fmt.Errorf("%w %q has no aws_access_key_id; add it and aws_secret_access_key to its section in %s", ErrCredential, loc.Credential, CredentialsFile())
 		}
 	}
 	st, err := s3.New(s3.Config{Endpoint: endpoint, Bucket: loc.Bucket, Region: region, PathStyle: pathStyle, Credentials: creds})
@@ -91,18 +91,26 @@ func openAzure(loc *Location, named map[string]string) (store.Store, error) {
 		}
 		return os.Getenv(strings.ToUpper(k))
 	}
+	// from names where a setting came from, as the user wrote it, for messages.
+	from := func(k string) string {
+		if named != nil {
+			return fmt.Sprintf("%s of named credential %q", strings.ToLower(k), loc.Credential)
+		}
+		return strings.ToUpper(k)
+	}
 	account, key, sas, endpoint := loc.Account, get("azure_storage_key"), get("azure_storage_sas_token"), loc.Endpoint
+	keyFrom := from("azure_storage_key")
 	if cs := get("azure_storage_connection_string"); cs != "" {
 		c, err := azauth.ParseConnectionString(cs)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", loc.URL, err)
+			return nil, fmt.Errorf("%s: %w", from("azure_storage_connection_string"), err)
 		}
-		key, sas = c.Key, c.SAS
+		key, sas, keyFrom = c.Key, c.SAS, from("azure_storage_connection_string")
 		if c.Account != "" && c.Account != account {
-			return nil, fmt.Errorf("%s: the connection string is for account %q, the URL names %q", loc.URL, c.Account, account)
+			return nil, fmt.Errorf("%s is for account %q but the URL names %q; use that account's connection string", from("azure_storage_connection_string"), c.Account, account)
 		}
 	} else if a := get("azure_storage_account"); a != "" && a != account {
-		return nil, fmt.Errorf("%s: AZURE_STORAGE_ACCOUNT is %q but the URL names %q", loc.URL, a, account)
+		return nil, fmt.Errorf("%s is %q but the URL names %q; make them agree, or unset it", from("azure_storage_account"), a, account)
 	}
 	var auth azblob.Authorizer
 	switch {
@@ -111,7 +119,7 @@ func openAzure(loc *Location, named map[string]string) (store.Store, error) {
 	case key != "":
 		k, err := azauth.NewSharedKey(account, key)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", loc.URL, err)
+			return nil, fmt.Errorf("%s: %w; copy the key again from the storage account's Access keys", keyFrom, err)
 		}
 		auth = azblob.SharedKey{SharedKey: k}
 	default:

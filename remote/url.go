@@ -3,17 +3,20 @@ package remote
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"git-remote-object-store/engine"
 )
 
-// ErrURL: a remote URL this tool cannot use.
-var ErrURL = errors.New("remote: bad URL")
+// ErrURL: a remote URL this tool cannot use. Its errors read
+// "bad remote URL '<url>': <what is wrong and what to do>".
+var ErrURL = errors.New("bad remote URL")
 
 // Backend kinds.
 const (
@@ -54,7 +57,7 @@ var (
 // Parse parses a remote URL.
 func Parse(raw string) (*Location, error) {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrURL, redact(raw), fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w '%s': %s", ErrURL, Redact(raw), fmt.Sprintf(format, args...))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -65,7 +68,14 @@ func Parse(raw string) (*Location, error) {
 			return nil, bad("credentials do not belong in the URL; use credential=NAME or the environment")
 		}
 	}
-	loc := &Location{URL: redact(raw), Scheme: u.Scheme}
+	loc := &Location{URL: Redact(raw), Scheme: u.Scheme}
+	if u.Scheme == "az+https" || u.Scheme == "az+http" {
+		if sas := sasParams(u.Query()); len(sas) > 0 {
+			u.RawQuery = withoutParams(u.RawQuery, sas)
+			return nil, bad("it looks like a pasted SAS URL (it has %s); put the SAS token in AZURE_STORAGE_SAS_TOKEN, or in azure_storage_sas_token of a named credential, and use %s",
+				strings.Join(sas, ", "), Redact(u.String()))
+		}
+	}
 	if err := loc.options(u.Query()); err != nil {
 		return nil, bad("%v", err)
 	}
@@ -88,20 +98,22 @@ func Parse(raw string) (*Location, error) {
 }
 
 func (l *Location) options(q url.Values) error {
-	for k, vs := range q {
+	// In key order, so that of several bad options the same one is reported every time.
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		vs := q[k]
 		if len(vs) != 1 {
-			return fmt.Errorf("option %s given %d times", k, len(vs))
+			return fmt.Errorf("option %s given %d times; give it once", k, len(vs))
 		}
 		v := vs[0]
 		switch k {
 		case "engine":
 			if v != engine.Bundle && v != engine.Packchain {
-				return fmt.Errorf("engine=%q: want bundle or packchain", v)
+				return fmt.Errorf("engine=%q: use engine=bundle or engine=packchain", v)
 			}
 			l.Engine = v
 		case "zip":
 			if v != "1" && v != "true" && v != "0" && v != "false" {
-				return fmt.Errorf("zip=%q: want 1 or 0", v)
+				return fmt.Errorf("zip=%q: use zip=1 or zip=0", v)
 			}
 			l.Zip = v == "1" || v == "true"
 		case "credential":
@@ -121,7 +133,7 @@ func (l *Location) options(q url.Values) error {
 			l.Region = v
 		case "style":
 			if v != "path" && v != "virtual" {
-				return fmt.Errorf("style=%q: want path or virtual", v)
+				return fmt.Errorf("style=%q: use style=path or style=virtual", v)
 			}
 		default:
 			return fmt.Errorf("unknown option %q (known: engine, zip, credential, profile, region, style)", k)
@@ -158,7 +170,7 @@ func (l *Location) awslabs(u *url.URL) error {
 	}
 	l.Bucket = u.Host
 	if !bucketRE.MatchString(l.Bucket) {
-		return fmt.Errorf("bucket %q is not a valid bucket name", l.Bucket)
+		return badBucket(l.Bucket, u.Scheme+"://<bucket>/<prefix>")
 	}
 	var err error
 	l.Prefix, err = cleanPrefix(u.Path)
@@ -169,7 +181,7 @@ func (l *Location) s3(u *url.URL) error {
 	l.Backend = S3
 	host := u.Hostname()
 	if host == "" {
-		return errors.New("no host")
+		return fmt.Errorf("no host; write %s://<host>/<bucket>/<prefix>", u.Scheme)
 	}
 	l.Endpoint = strings.TrimPrefix(u.Scheme, "s3+") + "://" + u.Host
 	rest := u.Path
@@ -192,7 +204,7 @@ func (l *Location) s3(u *url.URL) error {
 		l.Region = "us-east-1" // the legacy global endpoint
 	}
 	if !bucketRE.MatchString(l.Bucket) {
-		return fmt.Errorf("bucket %q is not a valid bucket name", l.Bucket)
+		return badBucket(l.Bucket, u.Scheme+"://<host>/<bucket>/<prefix>")
 	}
 	if q := u.Query().Get("style"); q != "" {
 		l.PathStyle = q == "path"
@@ -204,13 +216,22 @@ func (l *Location) s3(u *url.URL) error {
 	return err
 }
 
+// badBucket explains S3's bucket naming rules, which a typo or a copied ARN breaks;
+// form is how a URL of this scheme is written.
+func badBucket(name, form string) error {
+	if name == "" {
+		return fmt.Errorf("no bucket; write %s", form)
+	}
+	return fmt.Errorf("bucket %q is not a valid bucket name (3-63 lower-case letters, digits, '.' and '-')", name)
+}
+
 func isIP(host string) bool { return net.ParseIP(host) != nil || host == "localhost" }
 
 func (l *Location) azure(u *url.URL) error {
 	l.Backend = Azure
 	host := u.Hostname()
 	if host == "" {
-		return errors.New("no host")
+		return fmt.Errorf("no host; write %s://<account>.blob.core.windows.net/<container>/<prefix>", u.Scheme)
 	}
 	scheme := strings.TrimPrefix(u.Scheme, "az+")
 	parts := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
@@ -229,7 +250,7 @@ func (l *Location) azure(u *url.URL) error {
 		return fmt.Errorf("storage account %q is not valid (3-24 lower-case letters and digits)", l.Account)
 	}
 	if len(parts) == 0 || parts[0] == "" {
-		return errors.New("no container")
+		return fmt.Errorf("no container; write %s://%s/<container>/<prefix>", u.Scheme, u.Host)
 	}
 	l.Bucket = parts[0]
 	if !containerRE.MatchString(l.Bucket) {
@@ -250,13 +271,66 @@ func (l *Location) fs(u *url.URL) error {
 	}
 	l.Dir = path.Clean(u.Path)
 	if l.Dir == "/" {
-		return errors.New("refusing to use / as a bucket")
+		return errors.New("refusing to use / as a bucket; name a directory below it")
 	}
 	return nil
 }
 
-// redact drops a password from a URL for messages.
-func redact(raw string) string {
+// sasKeys are the query parameters of an Azure shared access signature
+// (learn.microsoft.com, "Create a service SAS" and "Create an account SAS"). An az+ URL
+// holding one was pasted from the portal's "Blob SAS URL": the token belongs in
+// AZURE_STORAGE_SAS_TOKEN, not in the remote's URL (which git stores in .git/config).
+var sasKeys = []string{"sv", "ss", "srt", "sp", "se", "st", "spr", "sip", "si", "sr", "sig", "sdd",
+	"skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid", "scid", "ses",
+	"rscc", "rscd", "rsce", "rscl", "rsct"}
+
+// sasParams returns the SAS parameters q holds, in sasKeys order.
+func sasParams(q url.Values) []string {
+	var found []string
+	for _, k := range sasKeys {
+		if q.Has(k) {
+			found = append(found, k)
+		}
+	}
+	return found
+}
+
+// withoutParams drops the parameters named keys from a raw query, keeping the others as
+// written.
+func withoutParams(rawQuery string, keys []string) string {
+	var kept []string
+	for _, part := range strings.Split(rawQuery, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil && slices.Contains(keys, uk) {
+			continue
+		}
+		kept = append(kept, part)
+	}
+	return strings.Join(kept, "&")
+}
+
+// secretParams are query parameters whose values are secrets: an Azure SAS signature,
+// and an S3 presigned URL's signature and session token (keys compared
+// case-insensitively).
+var secretParams = []string{"sig", "x-amz-signature", "x-amz-security-token"}
+
+// Redact returns a URL fit for messages: a password and the values of secretParams are
+// replaced by REDACTED. Everything else stays as written, so the user recognises it.
+func Redact(raw string) string {
+	if q := strings.IndexByte(raw, '?'); q >= 0 {
+		query, frag, hasFrag := strings.Cut(raw[q+1:], "#")
+		parts := strings.Split(query, "&")
+		for i, part := range parts {
+			k, _, hasValue := strings.Cut(part, "=")
+			if uk, err := url.QueryUnescape(k); err == nil && hasValue && slices.Contains(secretParams, strings.ToLower(uk)) {
+				parts[i] = k + "=REDACTED"
+			}
+		}
+		raw = raw[:q+1] + strings.Join(parts, "&")
+		if hasFrag {
+			raw += "#" + frag
+		}
+	}
 	if u, err := url.Parse(raw); err == nil && u.User != nil {
 		if _, ok := u.User.Password(); ok {
 			u.User = url.UserPassword(u.User.Username(), "REDACTED")

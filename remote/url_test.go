@@ -94,3 +94,40 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"s3+https://s3.example.com/b":                                 "s3+https://s3.example.com/b",
+		"s3+https://u:pw@s3.example.com/b":                            "s3+https://u:REDACTED@s3.example.com/b",
+		"az+https://a.blob.core.windows.net/c?sv=1&sig=abc%3D&sp=r":   "az+https://a.blob.core.windows.net/c?sv=1&sig=REDACTED&sp=r",
+		"az+https://a.blob.core.windows.net/c?SIG=abc#frag":           "az+https://a.blob.core.windows.net/c?SIG=REDACTED#frag",
+		"s3+https://h/b?X-Amz-Signature=abc&X-Amz-Security-Token=tok": "s3+https://h/b?X-Amz-Signature=REDACTED&X-Amz-Security-Token=REDACTED",
+		"fs+file:///x?engine=packchain":                               "fs+file:///x?engine=packchain",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A SAS URL pasted from the Azure portal is refused with what to do instead, and its
+// signature never appears in the message.
+func TestParseRefusesSASURL(t *testing.T) {
+	for in, wantURL := range map[string]string{
+		"az+https://acct.blob.core.windows.net/c/r?sv=2022-11-02&sp=rl&sig=TOPSECRET%3D": "use az+https://acct.blob.core.windows.net/c/r",
+		"az+http://127.0.0.1:10000/acct/c?engine=packchain&se=2030-01-01&sig=TOPSECRET":  "use az+http://127.0.0.1:10000/acct/c?engine=packchain",
+		"az+https://acct.blob.core.windows.net/c?sv=2022-11-02":                          "use az+https://acct.blob.core.windows.net/c",
+	} {
+		_, err := Parse(in)
+		if !errors.Is(err, ErrURL) || !strings.Contains(err.Error(), "AZURE_STORAGE_SAS_TOKEN") || !strings.HasSuffix(err.Error(), wantURL) {
+			t.Errorf("Parse(%q) = %v, want ErrURL naming AZURE_STORAGE_SAS_TOKEN, ending %q", in, err, wantURL)
+		}
+		if err != nil && strings.Contains(err.Error(), "TOPSECRET") {
+			t.Errorf("the signature leaks: %v", err)
+		}
+	}
+	// Other schemes have no SAS: there sig is an unknown option, still redacted.
+	if _, err := Parse("s3+https://s3.example.com/b?sig=TOPSECRET"); !errors.Is(err, ErrURL) || strings.Contains(err.Error(), "TOPSECRET") || !strings.Contains(err.Error(), `unknown option "sig"`) {
+		t.Errorf("s3 URL with sig= : %v", err)
+	}
+}
