@@ -106,8 +106,10 @@ func (w *world) pushKilledAtRequest(dir, url string, p *countingProxy, k int64) 
 			for pid.Load() == 0 { // Start has not returned yet
 				time.Sleep(time.Millisecond)
 			}
-			syscall.Kill(-int(pid.Load()), syscall.SIGKILL)
+			// Marked before the kill: Wait may return as soon as the signal lands, and
+			// must then see that the death was ours, not the push failing by itself.
 			close(killed)
+			syscall.Kill(-int(pid.Load()), syscall.SIGKILL)
 		})
 		return false
 	}
