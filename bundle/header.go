@@ -18,10 +18,22 @@ var (
 	ErrTooLarge = errors.New("bundle: header exceeds limits")
 )
 
-// Limits on an untrusted header.
+// Limits on an untrusted header, which is held in memory while it is parsed (the pack
+// after it is streamed). The bundles the engines write carry one ref and no
+// prerequisite, and awslabs/git-remote-s3 writes the same; a bundle made by hand with
+// `git bundle create --all` carries one line per ref, about 60 bytes for a usual name,
+// and even the largest public repositories have some tens of thousands of refs.
 const (
+	// MaxLineLen bounds one line: a ref name (git keeps refs as files, so a name is
+	// within PATH_MAX, 4096 on Linux) or a prerequisite with its comment (a commit's
+	// subject line).
 	MaxLineLen = 64 << 10
-	MaxLines   = 1 << 20
+	// MaxLines bounds the prerequisites and refs: a quarter of a million, several times
+	// the refs of any repository one would bundle whole.
+	MaxLines = 1 << 18
+	// MaxHeaderBytes bounds the whole header: MaxLines lines of about 64 bytes. Without
+	// it the two limits above would let a header reach 16 GiB.
+	MaxHeaderBytes = 16 << 20
 )
 
 const (
@@ -77,6 +89,7 @@ func ReadHeader(r *bufio.Reader) (*Header, error) {
 	default:
 		return nil, fmt.Errorf("%w: signature %q", ErrFormat, clip(sig))
 	}
+	total := len(sig) + 1
 	for lines := 1; ; lines++ {
 		if lines > MaxLines {
 			return nil, fmt.Errorf("%w: more than %d header lines", ErrTooLarge, MaxLines)
@@ -84,6 +97,9 @@ func ReadHeader(r *bufio.Reader) (*Header, error) {
 		line, err := readLine(r)
 		if err != nil {
 			return nil, err
+		}
+		if total += len(line) + 1; total > MaxHeaderBytes {
+			return nil, fmt.Errorf("%w: header larger than %d bytes", ErrTooLarge, MaxHeaderBytes)
 		}
 		switch {
 		case line == "":
@@ -162,6 +178,12 @@ func readLine(r *bufio.Reader) (string, error) {
 	var buf []byte
 	for {
 		frag, err := r.ReadSlice('\n')
+		if err == nil && buf == nil { // the whole line was in the buffer: one copy
+			if len(frag) > MaxLineLen+1 {
+				return "", fmt.Errorf("%w: header line longer than %d bytes", ErrTooLarge, MaxLineLen)
+			}
+			return string(frag[:len(frag)-1]), nil
+		}
 		buf = append(buf, frag...)
 		if len(buf) > MaxLineLen+1 {
 			return "", fmt.Errorf("%w: header line longer than %d bytes", ErrTooLarge, MaxLineLen)

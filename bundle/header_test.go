@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,6 +170,11 @@ func FuzzReadHeader(f *testing.F) {
 	f.Add([]byte("# v2 git bundle\n-" + oid + " subject\n" + oid + " refs/heads/main\n\nPACK"))
 	f.Add([]byte("# v3 git bundle\n@object-format=sha256\n" + strings.Repeat("2", 64) + " refs/tags/v1\n\n"))
 	f.Add([]byte("# v3 git bundle\n@filter=blob:none\n\n"))
+	_, lying := lyingDeltaBundle(f, 1<<30) // hostile_test.go
+	f.Add(lying)
+	var many bytes.Buffer
+	io.CopyN(&many, newHugeHeader(1_000_000), 8<<10) // the start of a 240 MB header
+	f.Add(many.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := ReadHeader(bufio.NewReader(bytes.NewReader(data)))
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,13 +52,26 @@ func (r *Repo) Has(h object.Hash) bool {
 }
 
 // Read returns an object's type and content.
-func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) {
+func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) { return r.readChain(h, 0, nil) }
+
+// readChain reads h for depth deltas waiting on it, on behalf of the reads in waiting
+// (each resolving, in another pack, the REF_DELTA base that the next one is). A chain is
+// followed from pack to pack with its depth counted as a whole (pack.ErrDeltaDepth past
+// pack.MaxDeltaDepth), and a base already in waiting is a cycle (pack.ErrDeltaCycle): a
+// damaged or crafted pack costs an error, not a stack overflow.
+func (r *Repo) readChain(h object.Hash, depth int, waiting []object.Hash) (object.Type, []byte, error) {
 	if h.Format() != r.format || h.IsZero() {
 		return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)
 	}
+	if slices.Contains(waiting, h) {
+		return 0, nil, fmt.Errorf("%w: %s is, through other packs, a delta base of itself", pack.ErrDeltaCycle, h)
+	}
+	resolve := func(base object.Hash, d int) (object.Type, []byte, error) {
+		return r.readChain(base, d, append(waiting[:len(waiting):len(waiting)], h))
+	}
 	for _, p := range r.allPacks(false) {
 		if p.Has(h) {
-			return p.Read(h, r.readBase)
+			return p.ReadChain(h, depth, resolve)
 		}
 	}
 	for _, d := range r.objDirs {
@@ -71,13 +85,14 @@ func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) {
 	}
 	for _, p := range r.allPacks(true) {
 		if p.Has(h) {
-			return p.Read(h, r.readBase)
+			return p.ReadChain(h, depth, resolve)
 		}
 	}
 	return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)
 }
 
-// readBase resolves a REF_DELTA base outside its pack.
+// readBase resolves a REF_DELTA base outside its pack, for a read that does not follow
+// the chain's depth (Stat, streams): it starts a chain of its own, bounded as any Read.
 func (r *Repo) readBase(h object.Hash) (object.Type, []byte, error) { return r.Read(h) }
 
 // Stat returns an object's type and size.

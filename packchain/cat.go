@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"git-remote-object-store/gitpack"
@@ -116,6 +117,9 @@ type remoteObjects struct {
 	m      *Manifest
 	open   map[string]*pack.Pack
 	opened int
+	// waiting is the objects whose reads are under way, each waiting on the REF_DELTA
+	// base in another pack that the next one is: a base already in it is a cycle.
+	waiting []object.Hash
 }
 
 func (db *remoteObjects) close() {
@@ -129,18 +133,25 @@ func (db *remoteObjects) pack(i int) (*pack.Pack, error) {
 	if p, ok := db.open[name]; ok {
 		return p, nil
 	}
+	// The pack's real size and its header's object count come first: the index, held
+	// in memory, is read only as far as a pack of that size and count can need
+	// (pack.ReadIdxFor). The header's block stays in ra's cache for FromReaderAt.
+	ra, err := store.NewReaderAt(db.ctx, db.e.st, packKey(name), 64<<10, 256)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", packKey(name), err)
+	}
+	count, err := pack.ReadCount(ra)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", packKey(name), err)
+	}
 	rc, _, err := db.e.st.Get(db.ctx, idxKey(name), nil)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", idxKey(name), err)
 	}
-	idx, err := pack.ReadIdx(rc, db.m.Format())
+	idx, err := pack.ReadIdxFor(rc, db.m.Format(), ra.Size(), count)
 	rc.Close()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", idxKey(name), err)
-	}
-	ra, err := store.NewReaderAt(db.ctx, db.e.st, packKey(name), 64<<10, 256)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", packKey(name), err)
 	}
 	p, err := pack.FromReaderAt(ra, ra.Size(), idx, db.m.Format())
 	if err != nil {
@@ -154,6 +165,20 @@ func (db *remoteObjects) pack(i int) (*pack.Pack, error) {
 // read returns object h, checking that its content hashes to h (the bucket is outside
 // input).
 func (db *remoteObjects) read(h object.Hash) (object.Type, []byte, error) {
+	return db.readChain(h, 0)
+}
+
+// readChain reads h for depth deltas waiting on it (0 when it is asked for directly).
+// A delta's base may lie in another pack, so one read can lead through several packs
+// and back: bases are followed with the depth counted across packs (pack.ErrDeltaDepth
+// past pack.MaxDeltaDepth) and with the objects being resolved remembered, so a base
+// that is already one of them is a cycle (pack.ErrDeltaCycle), not endless recursion.
+func (db *remoteObjects) readChain(h object.Hash, depth int) (object.Type, []byte, error) {
+	if slices.Contains(db.waiting, h) {
+		return 0, nil, fmt.Errorf("%w: %s is, through other packs, a delta base of itself", pack.ErrDeltaCycle, h)
+	}
+	db.waiting = append(db.waiting, h)
+	defer func() { db.waiting = db.waiting[:len(db.waiting)-1] }()
 	for i := range db.m.Packs {
 		p, err := db.pack(i)
 		if err != nil {
@@ -162,7 +187,7 @@ func (db *remoteObjects) read(h object.Hash) (object.Type, []byte, error) {
 		if !p.Has(h) {
 			continue
 		}
-		t, data, err := p.Read(h, db.read)
+		t, data, err := p.ReadChain(h, depth, db.readChain)
 		if err != nil {
 			return 0, nil, fmt.Errorf("read %s from %s: %w", h, db.m.Packs[i].Name, err)
 		}

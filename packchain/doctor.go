@@ -1,8 +1,11 @@
 package packchain
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -56,7 +59,7 @@ func (e *Engine) doctor(ctx context.Context, tmpDir string) (findings []engine.F
 			})
 			continue
 		}
-		idx, err := e.readIdx(ctx, p.Name, m.Format())
+		idx, err := e.readIdx(ctx, p.Name, m.Format(), size)
 		if err != nil {
 			findings = append(findings, engine.Finding{
 				What: fmt.Sprintf("%s: %v", idxKey(p.Name), err),
@@ -186,13 +189,29 @@ func shortIDs(ids []string) []string {
 	return out
 }
 
-func (e *Engine) readIdx(ctx context.Context, name string, f object.Format) (*pack.Idx, error) {
-	rc, _, err := e.st.Get(ctx, idxKey(name), nil)
+// readIdx reads the index of the pack name, of packSize bytes, no further than a pack of
+// that size and of its header's object count can need (pack.ReadIdxFor): an index on the
+// bucket is outside input, and a junk one must not be held whole.
+func (e *Engine) readIdx(ctx context.Context, name string, f object.Format, packSize int64) (*pack.Idx, error) {
+	rc, _, err := e.st.Get(ctx, packKey(name), &store.Range{Offset: 0, Length: 12})
 	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", packKey(name), err)
+	}
+	var hdr [12]byte
+	_, err = io.ReadFull(rc, hdr[:])
+	rc.Close()
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read %s: %w", packKey(name), err)
+	}
+	count, err := pack.ReadCount(bytes.NewReader(hdr[:]))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", packKey(name), err)
+	}
+	if rc, _, err = e.st.Get(ctx, idxKey(name), nil); err != nil {
 		return nil, fmt.Errorf("read %s: %w", idxKey(name), err)
 	}
 	defer rc.Close()
-	return pack.ReadIdx(rc, f)
+	return pack.ReadIdxFor(rc, f, packSize, count)
 }
 
 // rebuildIdx downloads a pack into a scratch repository, indexes it (checking every

@@ -46,16 +46,32 @@ type Options struct {
 	// Threads bounds the goroutines resolving deltas (0: one per core).
 	Threads int
 	// BaseBudget bounds, per goroutine, the delta bases kept in memory while their
-	// children are resolved; a base let go is rebuilt when next needed (0: 2 MiB). The
-	// object being resolved is not counted: one object is always held whatever its size.
+	// children are resolved; a base let go is rebuilt when next needed (0:
+	// DefaultBaseBudget). Not counted: the object being resolved and the newest base
+	// with children still to come, which are held whatever their size.
 	BaseBudget int64
+
+	work *work // counts the resolver's work, for tests (export_test.go)
 }
+
+// work counts delta applications, rebuilds of bases let go included, and the bytes they
+// produce: a test checks that they grow linearly with the pack, whatever its shape.
+type work struct{ applied, bytes atomic.Int64 }
+
+// DefaultBaseBudget is BaseBudget's default. Children are resolved lightest subtree
+// first (resolve.go), so the bases that wait for later children are few: at most
+// log2(objects), a handful in real packs. The budget only has to hold those; what does
+// not fit is rebuilt, which for a crafted pack of a deep chain of large objects with
+// branches would cost time quadratic in its depth. git lets each index-pack thread keep
+// 96 MiB of bases (core.deltaBaseCacheLimit); two thirds of that holds the waiting
+// bases of objects up to several megabytes, and only packs that need it use it.
+const DefaultBaseBudget = 64 << 20
 
 func (o Options) baseBudget() int64 {
 	if o.BaseBudget > 0 {
 		return o.BaseBudget
 	}
-	return 2 << 20
+	return DefaultBaseBudget
 }
 
 func (o Options) threads() int {

@@ -120,6 +120,13 @@ func FuzzIndex(f *testing.F) {
 	tree, _ := deltaTreePack(f)
 	f.Add(tree)
 	f.Add([]byte("PACK\x00\x00\x00\x02\x00\x00\x00\x00"))
+	// Crafted hostile packs (hostile_test.go): a delta declaring 1 GiB; chains with
+	// leaves and forked branches, OFS and REF.
+	f.Add(lyingDeltaPack(1 << 30))
+	for _, sh := range []shape{{side: 1}, {side: 1, refChain: true}, {side: 2, fork: true, refSide: true}} {
+		data, _ := shapedPack(sh, 64, 12)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		res, err := indexer.Index(bytes.NewReader(data), dir, indexer.Options{Format: object.SHA1})
@@ -199,9 +206,10 @@ func deltaTreePack(t testing.TB) ([]byte, []object.Hash) {
 	return b.Bytes(), ids
 }
 
-// TestIndexBaseBudget resolves a branching delta tree with room for no base at all, so
-// every base is let go and rebuilt (from the pack, or from an ancestor still held) when
-// its next child needs it. The index must equal the one made with the default budget.
+// TestIndexBaseBudget resolves a branching delta tree with room for no base at all
+// beyond the newest one waiting for later children (TestIndexRebuildsBases has a tree
+// whose bases are let go and rebuilt). The index must equal the one made with the
+// default budget.
 func TestIndexBaseBudget(t *testing.T) {
 	data, ids := deltaTreePack(t)
 	var idx [][]byte

@@ -3,11 +3,13 @@ package indexer
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -23,6 +25,11 @@ import (
 // of inflated objects is alive at a time per worker. Trees are independent, so they are
 // resolved on all cores (a REF delta whose base id appears twice in the pack is claimed
 // by whichever tree reaches it first).
+//
+// The work is linear in the objects resolved, whatever the tree's shape: each delta is
+// applied once, and a base is applied again only when it had to be let go for
+// Options.BaseBudget while it still had children to come (see descend for the order
+// that keeps those few).
 func (ix *indexer) resolveAll() error {
 	r := newResolver(ix)
 	n := len(ix.entries)
@@ -94,6 +101,9 @@ type resolver struct {
 	refKids  []uint32        // REF deltas, sorted by base id
 	refBases []byte          // refBases[j*hs:(j+1)*hs] is the base id of refKids[j]
 	claimed  []atomic.Uint32 // a bit per refKids position
+	// weight[i] is the size of entry i's subtree as far as OFS links show it (entry i
+	// and its OFS descendants; REF children of a delta are only known once it is).
+	weight []uint32
 }
 
 func newResolver(ix *indexer) *resolver {
@@ -137,6 +147,16 @@ func newResolver(ix *indexer) *resolver {
 		copy(r.refBases[j*hs:], ix.idBytes(int(k)))
 	}
 	r.claimed = alloc[atomic.Uint32](&ix.tab, (nref+31)/32)
+	// An OFS base always comes before its deltas, so one pass from the end adds each
+	// subtree up before its root is reached.
+	r.weight = alloc[uint32](&ix.tab, n)
+	for i := n - 1; i >= 0; i-- {
+		w := r.weight[i] + 1
+		r.weight[i] = w
+		if e := &ix.entries[i]; e.kind == object.OfsDelta {
+			r.weight[e.base] = min(r.weight[e.base]+w, math.MaxUint32-1)
+		}
+	}
 	return r
 }
 
@@ -156,7 +176,10 @@ func (r *resolver) claim(j int) bool {
 
 // grow makes room for an entry appended after the table was built (a thin pack's base,
 // which has no OFS children).
-func (r *resolver) grow() { r.kidStart = append(r.kidStart, r.kidStart[len(r.kidStart)-1]) }
+func (r *resolver) grow() {
+	r.kidStart = append(r.kidStart, r.kidStart[len(r.kidStart)-1])
+	r.weight = append(r.weight, 1)
+}
 
 // refRange is where entry i's REF children sit in r.refKids.
 func (r *resolver) refRange(i int) (lo, hi int) {
@@ -179,20 +202,22 @@ func (r *resolver) hasKids(i int) bool {
 }
 
 // worker is one goroutine's state while resolving: the chain of bases from the tree's
-// root down to the delta being resolved, each with its content unless that was let go
-// to stay within Options.BaseBudget (it is then rebuilt from the nearest base still held,
-// or from the pack, as git's index-pack does).
+// root down to the delta being resolved, each with its content while it has children
+// still to come, unless that was let go to stay within Options.BaseBudget (it is then
+// rebuilt from the nearest base still held, or from the pack, as git's index-pack does).
 type worker struct {
 	*resolver
 	h     *object.Hasher
 	stack []frame
-	held  int64 // bytes of content the stack holds
+	kids  []uint32 // the children of every frame, each frame's in the order it takes them
+	held  int64    // bytes of content the stack holds
 	bufs  bufCache
 }
 
 type frame struct {
 	i    int
 	data []byte
+	last bool // on its last child: its content is never needed again
 }
 
 func (r *resolver) worker() *worker {
@@ -201,54 +226,106 @@ func (r *resolver) worker() *worker {
 
 // descend resolves the deltas on entry i, whose content is data (read when needed if
 // nil). It owns data and hands it back to the buffer pool when done.
+//
+// The children are taken lightest subtree first, the heaviest last, and the base is let
+// go before that last one is descended into. A base is needed again after a child's
+// subtree only if a heavier sibling is still to come, so each base still held on the
+// stack weighs more than twice the one above it: at most log2(objects) bases are held
+// for later, a handful in practice, well within the budget. A long chain (each link
+// the heaviest child of the one before, whatever leaves or short branches hang off it)
+// thus holds one object at a time and applies each delta once. Taken in pack order
+// instead, a chain whose leaves came after the next link left every link waiting for
+// its leaf, each rebuilt from the root once the chain below was done: quadratic.
 func (w *worker) descend(i int, data []byte) error {
-	depth := len(w.stack)
-	if depth > pack.MaxDeltaDepth {
-		w.bufs.put(data)
-		return bad("delta chain deeper than %d", pack.MaxDeltaDepth)
-	}
-	ofs := w.ofsKids[w.kidStart[i]:w.kidStart[i+1]]
+	depth := len(w.stack) // entry i is at the end of a chain of that many deltas
+	start := len(w.kids)
+	w.kids = append(w.kids, w.ofsKids[w.kidStart[i]:w.kidStart[i+1]]...)
 	lo, hi := w.refRange(i)
-	total := len(ofs) + hi - lo
-	if total == 0 {
+	for j := lo; j < hi; j++ {
+		if w.claim(j) { // unless a REF delta named a base twice in the pack: already done
+			w.kids = append(w.kids, w.refKids[j])
+		}
+	}
+	defer func() { w.kids = w.kids[:start] }()
+	kids := w.kids[start:] // stays valid: deeper frames only append past it
+	if len(kids) == 0 {
 		w.bufs.put(data)
 		return nil
+	}
+	if depth >= pack.MaxDeltaDepth {
+		w.bufs.put(data)
+		return fmt.Errorf("%w: %w (deltas on the entry at offset %d)", ErrBadPack, pack.ErrDeltaDepth, w.ix.entries[i].off())
+	}
+	if len(kids) > 1 {
+		slices.SortStableFunc(kids, func(a, b uint32) int { return cmp.Compare(w.weight[a], w.weight[b]) })
 	}
 	w.push(i, data)
 	defer w.pop()
 	typ := w.ix.entries[i].typ
-	for n := range total {
-		var k int
-		if n < len(ofs) {
-			k = int(ofs[n])
-		} else {
-			j := lo + n - len(ofs)
-			if !w.claim(j) {
-				continue // a REF delta named a base twice in the pack: already done
-			}
-			k = int(w.refKids[j])
-		}
+	for n, k := range kids {
 		base, err := w.base()
 		if err != nil {
 			return err
 		}
-		out, err := w.apply(base, k)
+		out, err := w.resolve(base, int(k), typ)
 		if err != nil {
 			return err
 		}
-		w.ix.setID(k, w.h.Sum(typ, out))
-		w.ix.entries[k].typ = typ
 		w.ix.progress()
-		if n == total-1 {
+		if n == len(kids)-1 {
 			// The base is done with: let it go before descending, so a long chain of
 			// single deltas holds one object at a time, not the whole chain.
+			w.stack[depth].last = true
 			w.drop(depth)
 		}
-		if err := w.descend(k, out); err != nil {
+		if err := w.descend(int(k), out); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// streamMin is the smallest delta target resolve hashes as it is produced, when no
+// delta in the pack can be based on it, instead of building it in memory: a large object
+// then costs its base and the delta, not itself (a few bytes of delta can make a
+// gigabyte). Smaller ones are built, which is as cheap and needs no second application
+// in the rare case that REF deltas turn out to be based on them after all.
+const streamMin = 1 << maxPooledClass
+
+// resolve applies delta entry k, of type typ, on base and records its id. It returns
+// the object, or nil when nothing in the pack is based on it and it was only hashed.
+func (w *worker) resolve(base []byte, k int, typ object.Type) ([]byte, error) {
+	delta, err := w.ix.readData(k, &w.bufs)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { w.bufs.put(delta) }()
+	_, dst, _, err := pack.DeltaSizes(delta)
+	if err != nil {
+		return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
+	}
+	if dst >= streamMin && w.kidStart[k+1] == w.kidStart[k] {
+		w.h.Begin(typ, dst)
+		if _, err := pack.WriteDelta(w.h, base, delta); err != nil {
+			return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
+		}
+		w.ix.setID(k, w.h.End())
+		w.ix.entries[k].typ = typ
+		w.count(dst)
+		if lo, hi := w.refRange(k); lo == hi {
+			return nil, nil
+		}
+		// REF deltas on it: build it after all.
+	}
+	out, err := w.applyDelta(base, k, delta)
+	if err != nil {
+		return nil, err
+	}
+	if !w.ix.entries[k].resolved() {
+		w.ix.setID(k, w.h.Sum(typ, out))
+		w.ix.entries[k].typ = typ
+	}
+	return out, nil
 }
 
 // apply rebuilds delta entry k on base, into a pooled buffer.
@@ -257,22 +334,37 @@ func (w *worker) apply(base []byte, k int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	out, err := w.applyDelta(base, k, delta)
+	w.bufs.put(delta)
+	return out, err
+}
+
+// applyDelta applies delta, entry k's data, on base into a pooled buffer.
+func (w *worker) applyDelta(base []byte, k int, delta []byte) ([]byte, error) {
 	var out []byte
 	if _, dst, _, err := pack.DeltaSizes(delta); err == nil && dst <= 1<<maxPooledClass {
 		out = w.bufs.get(int(dst))
 	}
-	out, err = pack.ApplyDeltaTo(out, base, delta)
-	w.bufs.put(delta)
+	out, err := pack.ApplyDeltaTo(out, base, delta)
 	if err != nil {
 		return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
 	}
+	w.count(int64(len(out)))
 	return out, nil
 }
 
+// count records one delta application of n bytes, for tests.
+func (w *worker) count(n int64) {
+	if c := w.ix.opt.work; c != nil {
+		c.applied.Add(1)
+		c.bytes.Add(n)
+	}
+}
+
 func (w *worker) push(i int, data []byte) {
-	w.stack = append(w.stack, frame{i, data})
+	w.stack = append(w.stack, frame{i: i, data: data})
 	w.held += int64(len(data))
-	w.prune()
+	w.prune(len(w.stack) - 1)
 }
 
 func (w *worker) pop() {
@@ -287,10 +379,17 @@ func (w *worker) drop(d int) {
 	f.data = nil
 }
 
-// prune lets go of the oldest bases until the stack is within budget. The newest frame
-// keeps its content: it is the base about to be used.
-func (w *worker) prune() {
-	for d := 0; w.held > w.ix.opt.baseBudget() && d < len(w.stack)-1; d++ {
+// prune lets go of the oldest bases until the stack is within budget, keeping frame keep
+// and those above it (the newest frame is the base about to be used), and the newest
+// frame below keep that holds its content: the base of a branch under way, needed again
+// as soon as the branch is done. Letting that one go would cost the most (a branch off a
+// long chain would rebuild the chain for each link), and keeping it costs one object.
+func (w *worker) prune(keep int) {
+	newest := keep - 1
+	for newest >= 0 && w.stack[newest].data == nil {
+		newest--
+	}
+	for d := 0; w.held > w.ix.opt.baseBudget() && d < newest; d++ {
 		if w.stack[d].data != nil {
 			w.drop(d)
 		}
@@ -298,7 +397,9 @@ func (w *worker) prune() {
 }
 
 // base returns the content of the newest frame, rebuilding it if it was let go: from the
-// nearest older frame that still has its content, or else from the root read again.
+// nearest older frame that still has its content, or else from the root read again. The
+// frames rebuilt on the way that still have children to come keep their content too
+// (within the budget, oldest let go first), so the next one needed is at hand.
 func (w *worker) base() ([]byte, error) {
 	top := len(w.stack) - 1
 	if w.stack[top].data != nil {
@@ -309,13 +410,19 @@ func (w *worker) base() ([]byte, error) {
 		a--
 	}
 	var cur []byte
-	owned := false // whether cur is a rebuilt intermediate, not a frame's
+	owned := false // whether cur is a rebuilt intermediate no frame holds
 	if a < 0 {
 		var err error
 		if cur, err = w.ix.readData(w.stack[0].i, &w.bufs); err != nil {
 			return nil, err
 		}
-		a, owned = 0, true
+		a = 0
+		if w.stack[0].last {
+			owned = true
+		} else {
+			w.stack[0].data = cur
+			w.held += int64(len(cur))
+		}
 	} else {
 		cur = w.stack[a].data
 	}
@@ -328,10 +435,13 @@ func (w *worker) base() ([]byte, error) {
 			return nil, err
 		}
 		cur, owned = next, true
+		if d == top || !w.stack[d].last {
+			w.stack[d].data = cur
+			w.held += int64(len(cur))
+			owned = false
+			w.prune(d)
+		}
 	}
-	w.stack[top].data = cur
-	w.held += int64(len(cur))
-	w.prune()
 	return cur, nil
 }
 

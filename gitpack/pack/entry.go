@@ -11,6 +11,19 @@ import (
 // ErrCorrupt: the pack, index or delta data is malformed.
 var ErrCorrupt = errors.New("pack: corrupt data")
 
+// Errors a caller may branch on; each is also ErrCorrupt.
+var (
+	// ErrDeltaCycle: following a delta's bases leads back to the delta itself (REF_DELTA
+	// entries naming each other, in one pack or across packs). Such an object has no
+	// content; git reports the same pack as corrupt.
+	ErrDeltaCycle = fmt.Errorf("%w: delta chain loops back on itself", ErrCorrupt)
+	// ErrDeltaDepth: a delta chain is longer than MaxDeltaDepth.
+	ErrDeltaDepth = fmt.Errorf("%w: delta chain deeper than %d", ErrCorrupt, MaxDeltaDepth)
+	// ErrTooLarge: data declares a size that the bytes actually present cannot hold (an
+	// object, a delta target, an index), refused before anything is allocated for it.
+	ErrTooLarge = fmt.Errorf("%w: too large", ErrCorrupt)
+)
+
 // MaxObjectSize bounds an entry's declared size: git's own limit is far above what a
 // repository helper should inflate, and an absurd size must fail before any allocation.
 const MaxObjectSize = 1 << 40

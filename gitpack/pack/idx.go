@@ -3,6 +3,7 @@ package pack
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -24,13 +25,125 @@ type Idx struct {
 }
 
 // ReadIdx parses an index of the given format, verifying its structure and its own
-// trailing checksum.
+// trailing checksum. It knows nothing of the pack, so it bounds what it reads only by
+// the object count the index itself claims; an index from outside (a bucket) is read
+// with ReadIdxFor.
 func ReadIdx(r io.Reader, f object.Format) (*Idx, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 1<<36))
+	return readIdx(r, f, MaxIdxObjects, -1)
+}
+
+// Bounds on an index read from outside.
+const (
+	// MaxIdxObjects is what the index format can list: its fan-out counts are 32 bits.
+	MaxIdxObjects = 1<<32 - 1
+	// minEntrySize is the smallest pack entry: a one-byte header and a zlib stream of at
+	// least 8 bytes (2 of header, 2 of deflate for an empty block, 4 of Adler-32). No
+	// pack of n bytes holds more than (n-12-hash)/minEntrySize objects.
+	minEntrySize = 9
+)
+
+// ReadIdxFor reads the index of a pack of packSize bytes holding count objects (the
+// count in the pack's header, see ReadCount; -1 when unknown). The index is outside
+// input and is held in memory, so it is bounded by what that pack can need before it is
+// read: its fan-out table (the first kilobyte) says how many objects it lists, which
+// must be the pack's count and cannot exceed what packSize bytes can hold; that count
+// then fixes the index's length (give or take the 64-bit offsets of a pack past 2 GiB),
+// and an index longer than that is refused without being read further. A 300 MB junk
+// index beside a small pack costs a kilobyte read and an error.
+func ReadIdxFor(r io.Reader, f object.Format, packSize, count int64) (*Idx, error) {
+	maxObjects := (packSize - 12 - int64(f.Size())) / minEntrySize
+	if maxObjects < 0 {
+		return nil, fmt.Errorf("%w: a pack of %d bytes is too short to index", ErrCorrupt, packSize)
+	}
+	return readIdx(r, f, min(maxObjects, MaxIdxObjects), count)
+}
+
+// ReadCount reads the object count from the header of the pack read through r.
+func ReadCount(r io.ReaderAt) (int64, error) {
+	var hdr [12]byte
+	if n, err := r.ReadAt(hdr[:], 0); n < len(hdr) {
+		if err == nil || errors.Is(err, io.EOF) {
+			return 0, fmt.Errorf("%w: pack shorter than its header", ErrCorrupt)
+		}
+		return 0, fmt.Errorf("read pack header: %w", err)
+	}
+	if v := binary.BigEndian.Uint32(hdr[4:]); string(hdr[:4]) != "PACK" || v != 2 && v != 3 {
+		return 0, fmt.Errorf("%w: not a version 2 or 3 pack", ErrCorrupt)
+	}
+	return int64(binary.BigEndian.Uint32(hdr[8:])), nil
+}
+
+func readIdx(r io.Reader, f object.Format, maxObjects, count int64) (*Idx, error) {
+	hs := int64(f.Size())
+	head := make([]byte, 8+256*4)
+	if _, err := io.ReadFull(r, head); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%w: not a version 2 pack index (%d bytes)", ErrCorrupt, len(head))
+		}
+		return nil, fmt.Errorf("read idx: %w", err)
+	}
+	if !bytes.Equal(head[:4], idxMagic) || binary.BigEndian.Uint32(head[4:]) != 2 {
+		return nil, fmt.Errorf("%w: not a version 2 pack index", ErrCorrupt)
+	}
+	n := int64(binary.BigEndian.Uint32(head[8+255*4:]))
+	switch {
+	case count >= 0 && n != count:
+		return nil, fmt.Errorf("%w: the index lists %d objects, its pack holds %d", ErrCorrupt, n, count)
+	case n > maxObjects:
+		return nil, fmt.Errorf("%w: the index lists %d objects, more than its pack can hold (%d)", ErrTooLarge, n, maxObjects)
+	}
+	// Ids, CRCs and 32-bit offsets, then at most one 64-bit offset per object, then the
+	// two checksums.
+	fixed := int64(len(head)) + n*(hs+8) + 2*hs
+	limit := fixed + 8*n
+	data, err := readUpTo(r, head, fixed, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("read idx: %w", err)
 	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: an index of %d objects is at most %d bytes; this one is longer", ErrTooLarge, n, limit)
+	}
 	return ParseIdx(data, f)
+}
+
+// readUpTo appends to head what r holds, up to limit bytes in all. The storage grows as the
+// data arrives, from a megabyte, doubling, with a stop at expect (what the data should
+// come to): a claim is never allocated for before the bytes have made it plausible, and
+// data that ends where it should is found to end with a small read, not a doubling.
+func readUpTo(r io.Reader, head []byte, expect, limit int64) ([]byte, error) {
+	buf := make([]byte, len(head), min(expect, limit, 1<<20))
+	copy(buf, head)
+	var probe [512]byte
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			k, err := r.Read(probe[:min(int64(len(probe)), limit-int64(len(buf)))])
+			if k > 0 {
+				next := 2 * int64(cap(buf))
+				if c := int64(cap(buf)); c < expect && next > expect {
+					next = expect
+				}
+				grown := make([]byte, len(buf), max(min(next, limit), int64(len(buf)+k)))
+				copy(grown, buf)
+				buf = append(grown, probe[:k]...)
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		k, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 // ParseIdx parses an index held in data (which it keeps).

@@ -16,7 +16,12 @@ import (
 	"git-remote-object-store/gitpack/object"
 )
 
-// MaxDeltaDepth is git's limit on delta chains when reading.
+// MaxDeltaDepth bounds a delta chain (the deltas between an object and the whole object
+// at the bottom), counted across packs when a REF_DELTA base lies in another one. It is
+// the deepest chain git writes: pack-objects caps --depth (and pack.depth) at 4095, as
+// its per-object depth field is 12 bits wide, so no pack git made exceeds it. Deeper
+// chains only come from a crafted pack, and each level costs a read and a delta
+// application, so they are refused (ErrDeltaDepth) rather than followed.
 const MaxDeltaDepth = 4095
 
 // ErrNotFound: the pack does not hold the object.
@@ -25,6 +30,13 @@ var ErrNotFound = errors.New("pack: object not in pack")
 // ResolveFunc reads a REF_DELTA base that is not in this pack (a thin pack's base, or an
 // object in another pack or loose).
 type ResolveFunc func(h object.Hash) (object.Type, []byte, error)
+
+// ChainFunc is a ResolveFunc for a caller that follows bases from pack to pack: it is
+// also told depth, how many deltas already wait on the base h, so that it can pass the
+// count on (to ReadChain) and the chain is bounded as a whole, not pack by pack. It is
+// the caller's to notice a base it is already resolving (ErrDeltaCycle): a cycle through
+// several packs is invisible to each pack alone.
+type ChainFunc func(h object.Hash, depth int) (object.Type, []byte, error)
 
 // Pack gives random access to the objects of one pack through its index.
 type Pack struct {
@@ -102,6 +114,7 @@ type entry struct {
 	baseOff  int64       // OFS_DELTA
 	baseHash object.Hash // REF_DELTA
 	data     int64       // offset of the zlib data
+	end      int64       // where the entry ends, when known (0: not looked up)
 }
 
 func (p *Pack) entryAt(off int64) (entry, error) {
@@ -144,16 +157,16 @@ type inflater struct {
 	zr io.ReadCloser
 }
 
-// inflate reads exactly size bytes of zlib data at off.
-func (p *Pack) inflate(off, size int64) ([]byte, error) {
-	if avail := p.size - off; off < 0 || avail <= 0 || size > 1032*avail+64 {
-		// A header may claim any size; what is left of the pack bounds what it can hold
+// inflate reads exactly size bytes of zlib data at off, the data ending by end.
+func (p *Pack) inflate(off, end, size int64) ([]byte, error) {
+	if z := end - off; off < 0 || z <= 0 || end > p.size || size > 1032*z+64 {
+		// A header may claim any size; the entry's zlib bytes bound what it can hold
 		// (deflate expands at most about 1032:1), so a lie costs an error, not memory.
-		return nil, fmt.Errorf("%w: an object of %d bytes cannot come from the %d bytes left of the pack", ErrCorrupt, size, max(avail, 0))
+		return nil, fmt.Errorf("%w: an object of %d bytes cannot come from %d bytes of zlib data", ErrTooLarge, size, max(z, 0))
 	}
 	in := inflaters.Get().(*inflater)
 	defer inflaters.Put(in)
-	in.br.Reset(io.NewSectionReader(p.f, off, p.size-off))
+	in.br.Reset(io.NewSectionReader(p.f, off, end-off))
 	var err error
 	if in.zr == nil {
 		in.zr, err = zlib.NewReader(in.br)
@@ -164,9 +177,26 @@ func (p *Pack) inflate(off, size int64) ([]byte, error) {
 		in.zr = nil
 		return nil, fmt.Errorf("%w: zlib: %v", ErrCorrupt, err)
 	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(in.zr, buf); err != nil {
-		return nil, fmt.Errorf("%w: inflate: %v", ErrCorrupt, err)
+	return readGrowing(in.zr, size, 8*(end-off)+64<<10)
+}
+
+// readGrowing reads exactly size bytes from r into a buffer that starts at no more than
+// guess bytes and grows only as data arrives: the declared size is trusted for the
+// allocation only as far as the data has made it plausible (a real object of a size
+// deflate shrinks more than guess allows costs a few doublings; a lie, nothing).
+func readGrowing(r io.Reader, size, guess int64) ([]byte, error) {
+	buf := make([]byte, 0, min(size, max(guess, 4096)))
+	for int64(len(buf)) < size {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(size, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil && int64(len(buf)) < size {
+			return nil, fmt.Errorf("%w: inflate: %d of %d bytes: %v", ErrCorrupt, len(buf), size, noEOF(err))
+		}
 	}
 	return buf, nil
 }
@@ -182,6 +212,9 @@ func (p *Pack) loadEntry(off int64) (entry, []byte, error) {
 	end, err := p.entryEnd(off)
 	if err != nil || end <= off || end-off > smallEntry {
 		e, err := p.entryAt(off)
+		if err == nil && end > e.data {
+			e.end = end
+		}
 		return e, nil, err
 	}
 	buf := make([]byte, end-off)
@@ -197,7 +230,7 @@ func (p *Pack) loadEntry(off int64) (entry, []byte, error) {
 	if err != nil {
 		return entry{}, nil, err
 	}
-	e := entry{t: t, size: size, data: off + int64(n)}
+	e := entry{t: t, size: size, data: off + int64(n), end: end}
 	switch t {
 	case object.OfsDelta:
 		d, m, err := ReadOfsDistance(br)
@@ -222,10 +255,14 @@ func (p *Pack) loadEntry(off int64) (entry, []byte, error) {
 // inflateEntry inflates e from raw, its zlib data, or from the pack when raw is nil.
 func (p *Pack) inflateEntry(e entry, raw []byte) ([]byte, error) {
 	if raw == nil {
-		return p.inflate(e.data, e.size)
+		end := e.end
+		if end == 0 {
+			end = p.size - int64(p.fmt.Size())
+		}
+		return p.inflate(e.data, end, e.size)
 	}
 	if e.size > 1032*int64(len(raw))+64 { // deflate cannot expand beyond about 1032:1
-		return nil, fmt.Errorf("%w: %d bytes of zlib data cannot inflate to %d", ErrCorrupt, len(raw), e.size)
+		return nil, fmt.Errorf("%w: %d bytes of zlib data cannot inflate to %d", ErrTooLarge, len(raw), e.size)
 	}
 	buf := make([]byte, e.size)
 	if _, err := inflate.Zlib(buf, raw); err != nil {
@@ -246,10 +283,30 @@ func (p *Pack) Read(h object.Hash, resolve ResolveFunc) (object.Type, []byte, er
 
 // ReadAt returns the object whose entry starts at off.
 func (p *Pack) ReadAt(off int64, resolve ResolveFunc) (object.Type, []byte, error) {
+	var chain ChainFunc
+	if resolve != nil {
+		chain = func(h object.Hash, _ int) (object.Type, []byte, error) { return resolve(h) }
+	}
+	return p.readAt(off, 0, chain)
+}
+
+// ReadChain is Read for a read that is itself resolving a base for depth deltas waiting
+// on h (0 for an object asked for directly): the chain found here counts on top of
+// depth, and resolve is told the depth reached when a base lies outside the pack.
+func (p *Pack) ReadChain(h object.Hash, depth int, resolve ChainFunc) (object.Type, []byte, error) {
+	i := p.Idx.Find(h)
+	if i < 0 {
+		return 0, nil, ErrNotFound
+	}
+	return p.readAt(p.Idx.Offset(i), depth, resolve)
+}
+
+func (p *Pack) readAt(off int64, depth int, resolve ChainFunc) (object.Type, []byte, error) {
 	// Walk down to a base, remembering the deltas on the way, then apply them upwards.
 	var chain []entry
 	var raws [][]byte
 	var chainOffs []int64
+	var onChain map[int64]bool // chainOffs as a set, from the first REF step on
 	var t object.Type
 	var data []byte
 	cur := off
@@ -272,21 +329,33 @@ func (p *Pack) ReadAt(off int64, resolve ResolveFunc) (object.Type, []byte, erro
 		chain = append(chain, e)
 		raws = append(raws, raw)
 		chainOffs = append(chainOffs, cur)
-		if len(chain) > MaxDeltaDepth {
-			return 0, nil, fmt.Errorf("%w: delta chain deeper than %d", ErrCorrupt, MaxDeltaDepth)
+		if onChain != nil {
+			onChain[cur] = true
+		}
+		if depth+len(chain) > MaxDeltaDepth {
+			return 0, nil, fmt.Errorf("%w (reading the object at offset %d)", ErrDeltaDepth, off)
 		}
 		if e.t == object.OfsDelta {
-			cur = e.baseOff
+			cur = e.baseOff // always earlier in the pack: an OFS step cannot close a loop
 			continue
 		}
 		if j := p.Idx.Find(e.baseHash); j >= 0 {
-			cur = p.Idx.Offset(j)
+			// A REF step can: an entry named as its own base, directly or not.
+			if onChain == nil {
+				onChain = make(map[int64]bool, len(chainOffs))
+				for _, o := range chainOffs {
+					onChain[o] = true
+				}
+			}
+			if cur = p.Idx.Offset(j); onChain[cur] {
+				return 0, nil, fmt.Errorf("%w: the entry at offset %d is a delta base of itself", ErrDeltaCycle, cur)
+			}
 			continue
 		}
 		if resolve == nil {
 			return 0, nil, fmt.Errorf("%w: delta base %s is not in the pack", ErrCorrupt, e.baseHash)
 		}
-		if t, data, err = resolve(e.baseHash); err != nil {
+		if t, data, err = resolve(e.baseHash, depth+len(chain)); err != nil {
 			return 0, nil, fmt.Errorf("delta base %s: %w", e.baseHash, err)
 		}
 		break
@@ -297,7 +366,7 @@ func (p *Pack) ReadAt(off int64, resolve ResolveFunc) (object.Type, []byte, erro
 			return 0, nil, err
 		}
 		if data, err = ApplyDelta(data, delta); err != nil {
-			return 0, nil, err
+			return 0, nil, fmt.Errorf("delta at offset %d: %w", chainOffs[k], err)
 		}
 		if k > 0 {
 			p.cacheBase(chainOffs[k], t, data)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -96,9 +97,19 @@ func TestApplyDelta(t *testing.T) {
 func FuzzApplyDelta(f *testing.F) {
 	f.Add([]byte("base data here"), naiveDelta([]byte("base data here"), []byte("base data here and more")))
 	f.Add([]byte{}, []byte{0, 3, 3, 'a', 'b', 'c'})
+	f.Add([]byte("hello"), []byte{5, 0x80, 0x80, 0x80, 0x80, 0x04, 3, 'a', 'b', 'c'}) // declares 1 GiB, makes 3 bytes
+	f.Add([]byte("hello"), []byte{5, 0x80, 0x80, 0x80, 0x80, 0x08, 0x80, 0x80})       // 2 GiB of copies past the base
 	f.Fuzz(func(t *testing.T, base, delta []byte) {
 		out, err := ApplyDelta(base, delta)
+		var w bytes.Buffer
+		n, werr := WriteDelta(&w, base, delta)
+		if (err == nil) != (werr == nil) || err == nil && (!bytes.Equal(out, w.Bytes()) || n != int64(len(out))) {
+			t.Fatalf("ApplyDelta and WriteDelta disagree: %d bytes, %v; %d bytes, %v", len(out), err, n, werr)
+		}
 		if err != nil {
+			if w.Len() != 0 {
+				t.Fatalf("WriteDelta wrote %d bytes of a delta it refused", w.Len())
+			}
 			return // rejected deltas are fine; accepted ones must honour their header
 		}
 		_, dst, _, herr := DeltaSizes(delta)
@@ -130,6 +141,8 @@ func FuzzParseIdx(f *testing.F) {
 	h2, _ := object.FromBytes(bytes.Repeat([]byte{2}, 20))
 	WriteIdx(&b, object.SHA1, []IdxEntry{{h2, 12, 7}, {h1, 1 << 32, 9}}, bytes.Repeat([]byte{3}, 20))
 	f.Add(b.Bytes())
+	f.Add(junkIdx(64<<10, 1))         // junk after a fan-out of one object
+	f.Add(junkIdx(64<<10, 1_000_000)) // a fan-out claiming far more than the data
 	f.Fuzz(func(t *testing.T, data []byte) {
 		x, err := ParseIdx(data, object.SHA1)
 		if err != nil {
@@ -179,4 +192,50 @@ func TestIdxRoundTrip(t *testing.T) {
 	if _, err := ParseIdx(corrupt, object.SHA1); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("a flipped bit was accepted: %v", err)
 	}
+}
+
+// FuzzReadIdxFor: an index read from outside for a pack of a given size and count is
+// either refused having read no more than such a pack's index can take, or consistent.
+func FuzzReadIdxFor(f *testing.F) {
+	data, _, _ := tinyPack(f)
+	var ib bytes.Buffer
+	_, idx, _ := tinyPack(f)
+	WriteIdx(&ib, object.SHA1, []IdxEntry{{idx.Hash(0), idx.Offset(0), idx.CRC(0)}, {idx.Hash(1), idx.Offset(1), idx.CRC(1)}}, idx.PackChecksum())
+	f.Add(ib.Bytes(), int64(len(data)), int64(2))
+	f.Add(junkIdx(64<<10, 1), int64(51), int64(1))
+	f.Add(junkIdx(64<<10, 1_000_000), int64(51), int64(-1))
+	f.Add(junkIdx(64<<10, 1_000_000), int64(1<<30), int64(1_000_000))
+	f.Fuzz(func(t *testing.T, data []byte, packSize, count int64) {
+		r := &countingReader{r: bytes.NewReader(data)}
+		x, err := ReadIdxFor(r, object.SHA1, packSize, count)
+		maxN := (packSize - 32) / minEntrySize
+		if count >= 0 {
+			maxN = min(maxN, count)
+		}
+		if bound := 1032 + max(maxN, 0)*36 + 40 + 1; r.n > max(bound, 1032) {
+			t.Fatalf("read %d bytes of index for a pack of %d bytes and %d objects", r.n, packSize, count)
+		}
+		if err != nil {
+			return
+		}
+		if count >= 0 && int64(x.Count()) != count || int64(x.Count()) > maxN {
+			t.Fatalf("accepted an index of %d objects for a pack of %d bytes and %d objects", x.Count(), packSize, count)
+		}
+		for i := 0; i < x.Count(); i++ {
+			if x.Find(x.Hash(i)) != i {
+				t.Fatalf("id %d not found at its own position", i)
+			}
+		}
+	})
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
