@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/packchain"
 )
 
@@ -192,9 +193,17 @@ func cliCases() []cliCase {
 		c("protect-missing-branch", "protect", "fs+file://$TMP/empty", "main"),
 		c("protect-missing-branch-remote-name", "protect", "origin", "mian").in("repo"),
 		c("protect-allow-missing", "protect", "--allow-missing", "fs+file://$TMP/empty", "main"),
-		c("protect-existing-branch", "protect", "fs+file://$TMP/withmain", "main").with(bundleRemote("withmain")),
-		c("ls-bundle-remote", "ls", "fs+file://$TMP/withmain").with(bundleRemote("withmain")),
+		c("protect-existing-branch", "protect", "fs+file://$TMP/withmain", "main").with(bundleRemote("withmain", "main")),
+		c("ls-bundle-remote", "ls", "fs+file://$TMP/withmain").with(bundleRemote("withmain", "main")),
 		c("delete-branch-missing", "delete-branch", "fs+file://$TMP/empty", "nope"),
+		// The default branch (HEAD) is deleted only with --force, which says where HEAD went.
+		c("delete-branch-default", "delete-branch", "fs+file://$TMP/two", "main").with(bundleRemote("two", "main", "dev")),
+		c("delete-branch-default-force", "delete-branch", "--force", "fs+file://$TMP/two", "main").with(bundleRemote("two", "main", "dev")),
+		c("delete-branch-other", "delete-branch", "fs+file://$TMP/two", "dev").with(bundleRemote("two", "main", "dev")),
+		c("delete-branch-only-branch", "delete-branch", "fs+file://$TMP/withmain", "main").with(bundleRemote("withmain", "main")),
+		c("delete-branch-only-branch-force", "delete-branch", "fs+file://$TMP/withmain", "main", "--force").with(bundleRemote("withmain", "main")),
+		c("delete-branch-default-packchain", "delete-branch", "fs+file://$TMP/pc", "main").with(packchainRemote("pc", "main", "dev")),
+		c("delete-branch-default-force-packchain", "delete-branch", "--force", "fs+file://$TMP/pc", "main").with(packchainRemote("pc", "main", "dev")),
 		c("gc-grace-below-push-window", "gc", "--grace", "1h", "fs+file://$TMP/pc").with(packchainRemote("pc")),
 		c("cat-packchain-no-such-ref", "cat", "fs+file://$TMP/pc", "main:README").with(packchainRemote("pc")),
 
@@ -278,30 +287,54 @@ func fakeRepo(t *testing.T, tmp string) {
 	}
 }
 
-// bundleRemote makes $TMP/<dir> a bundle remote whose branch main has one bundle (its
-// content is never read by the verbs tested).
-func bundleRemote(dir string) func(t *testing.T, tmp string) {
+// bundleRemote makes $TMP/<dir> a bundle remote whose branches each have one bundle
+// (its content is never read by the verbs tested), HEAD naming the first.
+func bundleRemote(dir string, branches ...string) func(t *testing.T, tmp string) {
 	return func(t *testing.T, tmp string) {
 		t.Helper()
-		ref := filepath.Join(tmp, dir, "refs", "heads", "main")
-		if err := os.MkdirAll(ref, 0o755); err != nil {
-			t.Fatal(err)
+		for i, b := range branches {
+			ref := filepath.Join(tmp, dir, "refs", "heads", b)
+			if err := os.MkdirAll(ref, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(ref, fakeID(i)+".bundle"), []byte("not read"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(filepath.Join(ref, strings.Repeat("ab", 20)+".bundle"), []byte("not read"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, dir, "HEAD"), []byte("refs/heads/"+branches[0]), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-// packchainRemote makes $TMP/<dir> a packchain remote that has no manifest yet (no
-// push has finished).
-func packchainRemote(dir string) func(t *testing.T, tmp string) {
+// fakeID is the i-th made-up commit id of a fake remote: abab…, cdcd…, efef…
+func fakeID(i int) string { return strings.Repeat([]string{"ab", "cd", "ef"}[i%3], 20) }
+
+// packchainRemote makes $TMP/<dir> a packchain remote: without branches, one that has
+// no manifest yet (no push has finished); with them, a manifest naming each (no pack is
+// ever read by the verbs tested), HEAD the first.
+func packchainRemote(dir string, branches ...string) func(t *testing.T, tmp string) {
 	return func(t *testing.T, tmp string) {
 		t.Helper()
-		if err := os.MkdirAll(filepath.Join(tmp, dir), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(tmp, dir, "packchain"), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(tmp, dir, packchain.FormatKey), []byte(packchain.FormatName+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if len(branches) == 0 {
+			return
+		}
+		m := packchain.NewManifest(object.SHA1)
+		for i, b := range branches {
+			m.Refs["refs/heads/"+b] = fakeID(i)
+		}
+		m.Head = "refs/heads/" + branches[0]
+		data, err := m.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, dir, packchain.ManifestKey), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // cmdDoctor checks a remote end to end (remote.Doctor); --fix repairs what it safely can.
 func cmdDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cl := newCmdLine("doctor", stdout, stderr)
-	fix := cl.Bool("fix", "repair what can be repaired (duplicate bundles are moved aside, stale locks removed, HEAD reset, leftovers of interrupted uploads removed)")
+	fix := cl.Bool("fix", "repair what can be repaired (duplicate bundles are moved aside, stale locks removed, HEAD reset, leftovers of interrupted uploads removed, missing zip mirrors written from this clone)")
 	pos, code, ok := cl.Parse(args, "<url>")
 	if !ok {
 		return code

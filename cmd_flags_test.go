@@ -109,7 +109,7 @@ func TestLockedBranchMessage(t *testing.T) {
 	tmp := t.TempDir()
 	isolateEnv(t, tmp)
 	t.Chdir(tmp)
-	bundleRemote("r")(t, tmp)
+	bundleRemote("r", "dev", "main")(t, tmp) // main is not the default branch
 	lock := filepath.Join(tmp, "r", "refs", "heads", "main", "LOCK#.lock")
 	if err := os.WriteFile(lock, []byte("owner=0123 host=ci-7 pid=4242"), 0o644); err != nil {
 		t.Fatal(err)

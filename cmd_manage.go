@@ -180,11 +180,13 @@ func cmdUnprotect(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func cmdDeleteBranch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	pos, code, ok := newCmdLine("delete-branch", stdout, stderr).Parse(args, "<url>", "<branch>")
+	cl := newCmdLine("delete-branch", stdout, stderr)
+	force := cl.Bool("force", "delete the branch even if it is the remote's default branch (HEAD then names another)")
+	pos, code, ok := cl.Parse(args, "<url>", "<branch>")
 	if !ok {
 		return code
 	}
 	return manageBranch(ctx, pos, stdout, stderr, func(e engine.Manager, ref string) error {
-		return e.DeleteRef(ctx, ref)
+		return e.DeleteRef(ctx, ref, *force)
 	}, "deleted")
 }

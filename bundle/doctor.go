@@ -77,7 +77,7 @@ func (e *Engine) doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 			})
 		}
 	}
-	head, err := e.readHead(ctx)
+	head, _, err := e.readHead(ctx)
 	if err != nil {
 		return nil, err
 	}

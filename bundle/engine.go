@@ -70,7 +70,23 @@ type refState struct {
 
 type remoteState struct {
 	refs map[string]*refState
-	head string
+	head string // the ref the HEAD key names ("" when it names none, or no valid one)
+	// headETag is the HEAD key's version ("" when there is none): settleHead replaces it
+	// only if nobody else did first.
+	headETag string
+}
+
+// withBundles is the names of the refs that have a bundle (branches and tags), except
+// skip, sorted.
+func (st *remoteState) withBundles(skip string) []string {
+	var out []string
+	for name, r := range st.refs {
+		if len(r.bundles) > 0 && name != skip {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (e *Engine) warnf(format string, args ...any) {
@@ -126,7 +142,7 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list refs: %w", err)
+		return nil, err // a *store.Error names the listing
 	}
 	refNames := make([]string, 0, len(st.refs))
 	for ref := range st.refs {
@@ -146,11 +162,10 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 		}
 		r.hash, _ = object.ParseHash(bundleHex(r.bundles[0].Key))
 	}
-	head, err := e.readHead(ctx)
+	st.head, st.headETag, err = e.readHead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st.head = head
 	e.mu.Lock()
 	e.state = st
 	e.mu.Unlock()
@@ -161,26 +176,28 @@ func bundleHex(key string) string {
 	return strings.TrimSuffix(path.Base(key), bundleSuffix)
 }
 
-func (e *Engine) readHead(ctx context.Context) (string, error) {
-	rc, _, err := e.st.Get(ctx, HeadKey, nil)
+// readHead reads the ref the HEAD key names ("" when there is no key or it names no
+// valid ref name) and the key's ETag ("" when there is none).
+func (e *Engine) readHead(ctx context.Context) (head, etag string, err error) {
+	rc, info, err := e.st.Get(ctx, HeadKey, nil)
 	if store.IsNotFound(err) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read HEAD: %w", err)
+		return "", "", err // a *store.Error names the key
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, 4096))
 	if err != nil {
-		return "", fmt.Errorf("read HEAD: %w", err)
+		return "", "", fmt.Errorf("read HEAD: %w", err)
 	}
-	head := strings.TrimSpace(string(b))
+	head = strings.TrimSpace(string(b))
 	head = strings.TrimPrefix(head, "ref: ")
 	if gitpack.CheckRefName(head) != nil {
 		e.warnf("ignoring the remote HEAD %q: not a valid ref name", head)
-		return "", nil
+		return "", info.ETag, nil
 	}
-	return head, nil
+	return head, info.ETag, nil
 }
 
 // List advertises one ref per bundle (the newest when there are several) and HEAD.

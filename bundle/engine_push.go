@@ -35,7 +35,89 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 	for i, u := range updates {
 		results[i] = e.pushOne(ctx, st, u, o)
 	}
+	if !o.DryRun {
+		e.settleHead(ctx, st, updates, results)
+		if e.cfg.Zip {
+			e.backfillZips(ctx, st, updates, results, o)
+		}
+	}
 	return results, nil
+}
+
+// settleHead keeps the remote's HEAD naming one of its branches once updates have been
+// applied (results): when the remote had no valid HEAD before (a new remote, or a HEAD
+// naming a ref without a bundle), or the push deleted the branch HEAD named (which takes
+// force, see pushOne), HEAD is set to engine.ChooseHead among the branches the remote has
+// now, the pushing repository's current branch first. A valid HEAD is never moved
+// otherwise. The key is written create-if-absent, or replace-if-match on the version the
+// listing read, so when two pushes race the first one's choice stands.
+func (e *Engine) settleHead(ctx context.Context, st *remoteState, updates []engine.Update, results []engine.Result) {
+	after := map[string]bool{}
+	for _, name := range st.withBundles("") {
+		after[name] = true
+	}
+	valid, deleted, landed := after[st.head], false, false
+	for i, u := range updates {
+		if results[i].Err != nil {
+			continue
+		}
+		landed = true
+		if u.Delete() {
+			delete(after, u.Dst)
+			deleted = deleted || u.Dst == st.head
+		} else {
+			after[u.Dst] = true
+		}
+	}
+	if !landed || valid && !deleted {
+		return
+	}
+	names := make([]string, 0, len(after))
+	for name := range after {
+		names = append(names, name)
+	}
+	next := engine.ChooseHead(engine.CurrentBranch(e.repo), names)
+	if next == "" || next == st.head {
+		if deleted {
+			e.warnf("%s", engine.DeletedCurrentWarning(st.head, ""))
+		}
+		return
+	}
+	c := store.Cond{IfNoneMatch: true}
+	if st.headETag != "" {
+		c = store.Cond{IfMatch: st.headETag}
+	}
+	_, err := e.st.Put(ctx, HeadKey, strings.NewReader(next), int64(len(next)), c)
+	switch {
+	case err == nil:
+		if deleted {
+			e.warnf("%s", engine.DeletedCurrentWarning(st.head, next))
+		}
+	case store.IsPrecondition(err) || store.IsNotFound(err):
+		// Another push set HEAD since we listed: its choice stands.
+		if deleted {
+			e.warnf("deleted the remote's default branch %s; another push has just set the default", engine.ShortRef(st.head))
+		}
+	default:
+		e.warnf("could not make %s the remote's default branch: %v (git object-store doctor --fix sets one)", engine.ShortRef(next), err)
+	}
+}
+
+// backfillZips writes the zip mirrors a zip=1 remote's branches lack (see
+// engine.BackfillZipMirrors), after the push.
+func (e *Engine) backfillZips(ctx context.Context, st *remoteState, updates []engine.Update, results []engine.Result, o engine.Options) {
+	refs := map[string]object.Hash{}
+	for _, name := range st.withBundles("") {
+		refs[name] = st.refs[name].hash
+	}
+	pushed := map[string]bool{}
+	for i, u := range updates {
+		pushed[u.Dst] = true
+		if results[i].Err == nil && u.Delete() {
+			delete(refs, u.Dst)
+		}
+	}
+	engine.BackfillZipMirrors(ctx, e.st, e.repo, refs, pushed, e.cfg.Warn, o.Verbosity > 0)
 }
 
 func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, o engine.Options) engine.Result {
@@ -45,6 +127,9 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 		r = &refState{}
 	}
 	forced, err := e.check(r, u)
+	if err == nil && u.Delete() && u.Dst == st.head && !u.Forces() {
+		err = engine.DeleteCurrentError(engine.ChooseHead(engine.CurrentBranch(e.repo), st.withBundles(u.Dst)), engine.ForceDeletePush)
+	}
 	if err != nil || o.DryRun {
 		res.Err, res.Forced = err, forced
 		return res
@@ -94,7 +179,7 @@ func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, 
 		res.Err = fmt.Errorf("%s: the push lock was lost during the upload (%v): %w", u.Dst, err, engine.ErrFetchFirst)
 		return res
 	}
-	if err := e.ensureMarkers(ctx, u.Dst); err != nil {
+	if err := e.ensureFormat(ctx); err != nil {
 		e.warnf("%v", err)
 	}
 	if err := e.deleteKeys(ctx, now, key); err != nil {
@@ -129,7 +214,7 @@ func (e *Engine) refNow(ctx context.Context, ref string) (*refState, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", ref, err)
+		return nil, err // a *store.Error names the listing
 	}
 	if len(r.bundles) > 0 {
 		// Chosen as readers choose (newest.go), so the push is decided against what
@@ -170,20 +255,12 @@ func (e *Engine) writeBundle(w io.Writer, ref string, tip object.Hash) error {
 	return err
 }
 
-// ensureMarkers writes FORMAT and, for the first branch pushed, HEAD, if absent.
-func (e *Engine) ensureMarkers(ctx context.Context, ref string) error {
-	put := func(key, body string) error {
-		_, err := e.st.Put(ctx, key, strings.NewReader(body), int64(len(body)), store.Cond{IfNoneMatch: true})
-		if err != nil && !store.IsPrecondition(err) {
-			return fmt.Errorf("write %s: %w", key, err)
-		}
-		return nil
-	}
-	if err := put(FormatKey, FormatName); err != nil {
-		return err
-	}
-	if strings.HasPrefix(ref, "refs/heads/") {
-		return put(HeadKey, ref)
+// ensureFormat writes FORMAT if absent. (HEAD is settled once the whole push is done:
+// settleHead.)
+func (e *Engine) ensureFormat(ctx context.Context) error {
+	_, err := e.st.Put(ctx, FormatKey, strings.NewReader(FormatName), int64(len(FormatName)), store.Cond{IfNoneMatch: true})
+	if err != nil && !store.IsPrecondition(err) {
+		return err // a *store.Error names the key
 	}
 	return nil
 }

@@ -42,8 +42,10 @@ func (e *Engine) SetProtected(ctx context.Context, ref string, on bool) error {
 	return err
 }
 
-// DeleteRef removes a ref's bundles and zip mirror under its lock; protected refs are refused.
-func (e *Engine) DeleteRef(ctx context.Context, ref string) error {
+// DeleteRef removes a ref's bundles and zip mirror under its lock, as a push deleting it
+// would: protected refs are refused, and so is the default branch without force (with
+// force, HEAD moves to another branch).
+func (e *Engine) DeleteRef(ctx context.Context, ref string, force bool) error {
 	st, err := e.scan(ctx)
 	if err != nil {
 		return err
@@ -52,5 +54,13 @@ func (e *Engine) DeleteRef(ctx context.Context, ref string) error {
 	if r == nil || len(r.bundles) == 0 {
 		return fmt.Errorf("%s does not exist on the remote", ref)
 	}
-	return e.pushOne(ctx, st, engine.Update{Dst: ref}, engine.Options{}).Err
+	if ref == st.head && !force {
+		return engine.DeleteCurrentError(engine.ChooseHead(engine.CurrentBranch(e.repo), st.withBundles(ref)), engine.ForceDeleteCLI)
+	}
+	u := engine.Update{Dst: ref, Force: true} // the default branch was checked just now
+	res := e.pushOne(ctx, st, u, engine.Options{})
+	if res.Err == nil {
+		e.settleHead(ctx, st, []engine.Update{u}, []engine.Result{res})
+	}
+	return res.Err
 }

@@ -30,7 +30,10 @@ type Manager interface {
 	// Refs lists every ref with its protection, and the ref HEAD names ("" for none).
 	Refs(ctx context.Context) ([]RefInfo, string, error)
 	SetProtected(ctx context.Context, ref string, on bool) error
-	DeleteRef(ctx context.Context, ref string) error
+	// DeleteRef deletes ref as a push deleting it would: a protected ref is refused, and
+	// so is the remote's default branch unless force (ErrDeleteCurrent); with force, HEAD
+	// moves to another branch and a warning says which.
+	DeleteRef(ctx context.Context, ref string, force bool) error
 }
 
 // Engine is the contract both storage engines implement.

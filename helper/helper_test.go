@@ -94,6 +94,12 @@ func TestTranscripts(t *testing.T) {
 				return fmt.Errorf("%w: \"quoted\" text", engine.ErrProtected)
 			}}},
 		{"delete and lease", "option cas refs/heads/main:" + h2 + "\npush :refs/heads/main\n\n", "ok\nok refs/heads/main\n\n", &fakeEngine{}},
+		// git shows it as "! [remote rejected] main (deletion of the current branch prohibited: …)".
+		{"delete of the default branch", "push :refs/heads/main\n\n",
+			"error refs/heads/main deletion of the current branch prohibited: it is the remote's default branch; delete it with git push --force-with-lease, and dev becomes the default\n\n",
+			&fakeEngine{results: func(engine.Update) error {
+				return engine.DeleteCurrentError("refs/heads/dev", engine.ForceDeletePush)
+			}}},
 		{"unresolvable source", "push refs/heads/nope:refs/heads/x\n\n", "error refs/heads/x \"refs/heads/nope: object: not a valid object id: \\\"refs/heads/nope\\\"\"\n\n", &fakeEngine{}},
 	}
 	for _, c := range cases {

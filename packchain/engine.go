@@ -81,7 +81,7 @@ func (e *Engine) load(ctx context.Context) (*Manifest, string, error) {
 		return NewManifest(f), "", nil
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("read manifest: %w", err)
+		return nil, "", err // a *store.Error names the manifest's key
 	}
 	defer rc.Close()
 	m, err := DecodeManifest(rc)

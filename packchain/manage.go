@@ -85,9 +85,12 @@ func (e *Engine) Refs(ctx context.Context) ([]engine.RefInfo, string, error) {
 	return out, m.Head, nil
 }
 
-// DeleteRef removes a ref (refused when protected).
-func (e *Engine) DeleteRef(ctx context.Context, ref string) error {
-	return e.update(ctx, func(m *Manifest) error {
+// DeleteRef removes a ref (refused when protected, and when it is the default branch
+// unless force; with force, HEAD moves to another branch and a warning says which).
+func (e *Engine) DeleteRef(ctx context.Context, ref string, force bool) error {
+	var warning string
+	err := e.update(ctx, func(m *Manifest) error {
+		warning = ""
 		if _, ok := m.Refs[ref]; !ok {
 			return fmt.Errorf("%s does not exist on the remote", ref)
 		}
@@ -95,6 +98,20 @@ func (e *Engine) DeleteRef(ctx context.Context, ref string) error {
 			return fmt.Errorf("%s is protected (git object-store unprotect to allow it)", ref)
 		}
 		delete(m.Refs, ref)
+		if ref == m.Head {
+			next := engine.ChooseHead(engine.CurrentBranch(e.repo), m.refNames())
+			if !force {
+				return engine.DeleteCurrentError(next, engine.ForceDeleteCLI)
+			}
+			if next != "" {
+				m.Head = next
+			}
+			warning = engine.DeletedCurrentWarning(ref, next)
+		}
 		return nil
 	})
+	if err == nil && warning != "" {
+		fmt.Fprintf(e.warn, "warning: %s\n", warning)
+	}
+	return err
 }

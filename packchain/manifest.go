@@ -195,6 +195,16 @@ func (m *Manifest) Clone() *Manifest {
 	return &c
 }
 
+// refNames is the names of the manifest's refs, sorted.
+func (m *Manifest) refNames() []string {
+	names := make([]string, 0, len(m.Refs))
+	for name := range m.Refs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // IsProtected reports whether ref is protected.
 func (m *Manifest) IsProtected(ref string) bool { return slices.Contains(m.Protected, ref) }
 

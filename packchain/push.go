@@ -47,6 +47,10 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 				continue
 			}
 			results[i].Forced, results[i].Err = engine.Decide(cur, m.IsProtected(u.Dst), u, e.repo)
+			if results[i].Err == nil && u.Delete() && u.Dst == m.Head && !u.Forces() {
+				rest := slices.DeleteFunc(m.refNames(), func(n string) bool { return n == u.Dst })
+				results[i].Err = engine.DeleteCurrentError(engine.ChooseHead(engine.CurrentBranch(e.repo), rest), engine.ForceDeletePush)
+			}
 			if results[i].Err == nil {
 				ok = append(ok, u)
 			}
@@ -83,14 +87,22 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 				next.Retired = slices.DeleteFunc(next.Retired, func(r Retired) bool { return r.Name == uploaded.Name })
 			}
 		}
+		headDeleted := false
 		for _, u := range ok {
 			if u.Delete() {
 				delete(next.Refs, u.Dst)
+				headDeleted = headDeleted || u.Dst == m.Head
 				continue
 			}
 			next.Refs[u.Dst] = u.Src.String()
-			if next.Head == "" && len(u.Dst) > len("refs/heads/") && u.Dst[:len("refs/heads/")] == "refs/heads/" {
-				next.Head = u.Dst
+		}
+		// HEAD names a branch of the remote from its first push on: a remote without a
+		// valid HEAD (new, or its HEAD named a ref that is gone) or whose default branch
+		// this push deleted (with force) gets one, the pushing repository's current
+		// branch first (engine.ChooseHead). A valid HEAD is never moved otherwise.
+		if _, valid := next.Refs[next.Head]; !valid {
+			if h := engine.ChooseHead(engine.CurrentBranch(e.repo), next.refNames()); h != "" {
+				next.Head = h
 			}
 		}
 		if etag == "" {
@@ -104,7 +116,14 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		err = e.putManifest(casCtx, next, etag)
 		cancel()
 		if err == nil {
-			e.mirrorZips(ctx, ok)
+			if headDeleted {
+				now := next.Head
+				if now == m.Head {
+					now = "" // no branch left to name
+				}
+				fmt.Fprintf(e.warn, "warning: %s\n", engine.DeletedCurrentWarning(m.Head, now))
+			}
+			e.mirrorZips(ctx, ok, next, o)
 			return results, nil
 		}
 		if !errors.Is(err, store.ErrPrecondition) && !errors.Is(err, store.ErrNotFound) {
@@ -118,13 +137,17 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 	return nil, fmt.Errorf("update manifest: lost the compare-and-swap %d times in a row; try again", maxCASTries)
 }
 
-// mirrorZips writes or removes the zip mirror of each landed update. The push has
-// landed already, so a failure here is a warning.
-func (e *Engine) mirrorZips(ctx context.Context, landed []engine.Update) {
+// mirrorZips writes or removes the zip mirror of each landed update, then writes those
+// the other branches of next (the manifest the push landed) lack
+// (engine.BackfillZipMirrors). The push has landed already, so a failure here is a
+// warning.
+func (e *Engine) mirrorZips(ctx context.Context, landed []engine.Update, next *Manifest, o engine.Options) {
 	if !e.cfg.Zip {
 		return
 	}
+	pushed := map[string]bool{}
 	for _, u := range landed {
+		pushed[u.Dst] = true
 		var err error
 		if u.Delete() {
 			err = e.st.Delete(ctx, engine.ZipKey(u.Dst))
@@ -135,6 +158,13 @@ func (e *Engine) mirrorZips(ctx context.Context, landed []engine.Update) {
 			fmt.Fprintf(e.warn, "warning: %s was pushed but its zip mirror failed: %v\n", u.Dst, err)
 		}
 	}
+	refs := map[string]object.Hash{}
+	for name, hex := range next.Refs {
+		if h, err := object.ParseHash(hex); err == nil {
+			refs[name] = h
+		}
+	}
+	engine.BackfillZipMirrors(ctx, e.st, e.repo, refs, pushed, e.warn, o.Verbosity > 0)
 }
 
 // plan returns the commits the pack must carry (new tips the remote lacks) and the

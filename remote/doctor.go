@@ -87,6 +87,24 @@ func Doctor(ctx context.Context, url string, o DoctorOptions, out io.Writer) boo
 	for _, n := range d.Notes {
 		fmt.Fprintf(out, "note %s\n", n)
 	}
+	if loc.Zip {
+		// git never calls the helper for an up-to-date ref, so a remote that gained
+		// zip=1 after its refs were pushed lacks their mirrors until doctor --fix (or the
+		// next push that changes something) writes them.
+		refs, _, err := e.Refs(ctx)
+		var zips []engine.Finding
+		if err == nil {
+			zips, err = engine.ZipFindings(ctx, st, refs, o.Repo)
+		}
+		if err != nil {
+			say(false, "zip mirrors: %v", err)
+			return false
+		}
+		if len(zips) == 0 {
+			say(true, "zip mirrors: every ref has its %s", engine.ZipName)
+		}
+		d.Findings = append(d.Findings, zips...)
+	}
 	left, okNote, err := engine.LeftoverFindings(ctx, st)
 	switch {
 	case err != nil:

@@ -9,7 +9,8 @@ import (
 // Error is a failed store operation, classified once at the backend's HTTP (or file
 // system) boundary. It unwraps to ErrNotFound / ErrPrecondition when it is one of those,
 // so callers branch with errors.Is and print it as is: it names the operation, the key,
-// what the service said, and what to do next. It never carries a secret.
+// what the service said, and what to do next, each once, and no Go package. It never
+// carries a secret.
 type Error struct {
 	Op        string // "put", "get", "list", "complete multipart upload", …
 	Key       string // the object key (or prefix, for list)
@@ -20,15 +21,48 @@ type Error struct {
 	RequestID string
 	Retryable bool  // a transient failure worth another attempt
 	Err       error // the sentinel (ErrNotFound, ErrPrecondition) or the transport error
+	// Remote, when set, is what is wrong with the bucket, container, account or
+	// directory as a whole, in the user's words ("bucket 'x' does not exist at …"):
+	// every request would fail alike, so the message is this (with the status and code,
+	// and the hint) instead of the operation, key and the service's own words.
+	Remote string
 }
 
+// Error renders
+//
+//	<op> "<key>": HTTP <status> <code>: <message or cause> (<hint>)
+//
+// leaving out what is unknown (`<op>: …` when the key is empty, a listing of the whole
+// store), or, for an error about the store as a whole (Remote),
+//
+//	<remote> (HTTP <status> <code>); <hint>
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %q", e.Op, e.Key)
+	if e.Remote != "" {
+		b.WriteString(e.Remote)
+		if e.Status != 0 {
+			fmt.Fprintf(&b, " (HTTP %d", e.Status)
+			if e.Code != "" {
+				fmt.Fprintf(&b, " %s", e.Code)
+			}
+			b.WriteString(")")
+		}
+		if e.Hint != "" {
+			fmt.Fprintf(&b, "; %s", e.Hint)
+		}
+		return b.String()
+	}
+	b.WriteString(e.Op)
+	if e.Key != "" {
+		fmt.Fprintf(&b, " %q", e.Key)
+	}
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": HTTP %d", e.Status)
 	}
 	if e.Code != "" {
+		if e.Status == 0 {
+			b.WriteString(":")
+		}
 		fmt.Fprintf(&b, " %s", e.Code)
 	}
 	if e.Message != "" {

@@ -17,15 +17,15 @@ import (
 // Sentinel errors. Backends wrap them (usually inside *Error) so callers use errors.Is.
 var (
 	// ErrNotFound: the key does not exist (Get, Head, and a Put with IfMatch on a missing key).
-	ErrNotFound = errors.New("store: not found")
+	ErrNotFound = errors.New("not found")
 	// ErrPrecondition: a conditional write lost (IfNoneMatch on an existing key, IfMatch on a
 	// different ETag). Backends map S3's 412 and Azure's 409 BlobAlreadyExists / 412 here.
-	ErrPrecondition = errors.New("store: precondition failed")
+	ErrPrecondition = errors.New("precondition failed")
 )
 
 // ErrStopList, returned by a List callback, ends the listing early. List returns it
 // unchanged (see Store.List), so a caller tells "stopped" from a failure with ==.
-var ErrStopList = errors.New("store: stop listing")
+var ErrStopList = errors.New("listing stopped")
 
 // Info describes one stored object.
 type Info struct {

@@ -123,3 +123,26 @@ func TestErrorTextNamesOpKeyAndHint(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestErrorTextSaysEachThingOnce(t *testing.T) {
+	for _, c := range []struct {
+		err  *store.Error
+		want string
+	}{
+		// A listing of the whole store has no key to name.
+		{&store.Error{Op: "list", Status: 403, Code: "AccessDenied", Message: "Access Denied"}, `list: HTTP 403 AccessDenied: Access Denied`},
+		// A code without an HTTP status (the directory backend's).
+		{&store.Error{Op: "put", Key: "k", Code: "AlreadyExists", Err: store.ErrPrecondition}, `put "k": AlreadyExists: precondition failed`},
+		{&store.Error{Op: "get", Key: "k", Err: store.ErrNotFound}, `get "k": not found`},
+		// About the store as a whole: the operation, key and the service's own words of
+		// the same fact give way to the user's words.
+		{&store.Error{Op: "get", Key: "repo/FORMAT", Status: 404, Code: "NoSuchBucket", Message: "The specified bucket does not exist.",
+			Remote: "bucket 'b' does not exist at https://s3.example.com", Hint: "create it, or fix the URL"},
+			`bucket 'b' does not exist at https://s3.example.com (HTTP 404 NoSuchBucket); create it, or fix the URL`},
+		{&store.Error{Op: "list", Key: "", Err: errors.New("gone"), Remote: "remote directory /x does not exist"}, `remote directory /x does not exist`},
+	} {
+		if got := c.err.Error(); got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+}

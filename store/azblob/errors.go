@@ -29,8 +29,18 @@ func (s *Store) classify(r *httpstore.Request, resp *http.Response, e *store.Err
 		e.Message = strings.TrimSpace(msg)
 	}
 	switch {
+	// A missing container or account fails every request alike: the message is about
+	// it, not the key.
 	case e.Code == "ContainerNotFound":
-		e.Hint = fmt.Sprintf("container %q does not exist (create it, or check the URL)", s.cfg.Container)
+		e.Remote = fmt.Sprintf("container '%s' does not exist in account '%s'", s.cfg.Container, s.account())
+		e.Hint = "create it, or fix the URL"
+	case resp.StatusCode == 404 && e.Code == "ResourceNotFound":
+		// What Azurite (and a private endpoint) answer for an account they do not have;
+		// a missing blob is BlobNotFound, a missing container ContainerNotFound.
+		server := *s.base
+		server.Path, server.RawPath = "", ""
+		e.Remote = fmt.Sprintf("no storage account '%s' at %s", s.account(), httpstore.EndpointScope(server.String()))
+		e.Hint = "check the account name in the URL"
 	case resp.StatusCode == 404:
 		e.Err = store.ErrNotFound
 	case resp.StatusCode == 412, e.Code == "BlobAlreadyExists":
@@ -46,4 +56,15 @@ func (s *Store) classify(r *httpstore.Request, resp *http.Response, e *store.Err
 		e.Retryable = true
 	}
 	return nil
+}
+
+// account is the storage account the endpoint names: the first label of
+// <account>.blob.<suffix>, or the path of a path-style endpoint (Azurite,
+// http://127.0.0.1:10000/devstoreaccount1).
+func (s *Store) account() string {
+	if p := strings.Trim(s.base.Path, "/"); p != "" {
+		return p
+	}
+	name, _, _ := strings.Cut(s.base.Hostname(), ".")
+	return name
 }

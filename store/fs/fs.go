@@ -14,7 +14,7 @@ import (
 )
 
 // ErrBadKey: a key that could escape the root or is not a valid object name.
-var ErrBadKey = errors.New("fs: invalid key")
+var ErrBadKey = errors.New("invalid key")
 
 const stateDir = ".gros"
 
@@ -27,7 +27,7 @@ var _ store.Store = (*Store)(nil)
 
 // ErrNoRoot: the bucket directory is missing and so is its parent, which is what an
 // unmounted disk or a mistyped path looks like. Nothing is created for it.
-var ErrNoRoot = errors.New("fs: remote directory does not exist")
+var ErrNoRoot = errors.New("remote directory does not exist")
 
 // New opens the directory root as a bucket. Nothing is created until the first write,
 // so reading a mistyped path leaves no trace; a root whose parent exists but which does
@@ -35,7 +35,7 @@ var ErrNoRoot = errors.New("fs: remote directory does not exist")
 func New(root string) (*Store, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("fs: %w", err)
+		return nil, fmt.Errorf("remote directory %s: %w", root, err)
 	}
 	return &Store{root: abs}, nil
 }
@@ -47,8 +47,9 @@ func (s *Store) checkRoot(op, key string) error {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Dir(s.root)); errors.Is(err, os.ErrNotExist) {
-		return &store.Error{Op: op, Key: key, Err: fmt.Errorf("%w: %s", ErrNoRoot, s.root),
-			Hint: "check the path in the remote URL, and that the disk or share holding it is mounted"}
+		return &store.Error{Op: op, Key: key, Err: ErrNoRoot,
+			Remote: fmt.Sprintf("remote directory %s does not exist, nor its parent", s.root),
+			Hint:   "check the path in the remote URL, and that the disk or share holding it is mounted"}
 	}
 	return nil
 }
@@ -84,8 +85,8 @@ func CheckKey(key string) error {
 }
 
 func (s *Store) path(op, key string) (string, error) {
-	if err := CheckKey(key); err != nil {
-		return "", &store.Error{Op: op, Key: key, Err: err}
+	if CheckKey(key) != nil {
+		return "", &store.Error{Op: op, Key: key, Err: ErrBadKey} // the key is named once
 	}
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }

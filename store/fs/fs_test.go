@@ -186,3 +186,35 @@ func TestMissingRoot(t *testing.T) {
 		t.Fatalf("first write: %v", err)
 	}
 }
+
+// What the user reads: each thing once, no Go package name. A missing root is about the
+// remote, not a key, so every operation says the same.
+func TestErrorWords(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "typo", "path")
+	typo, _ := fs.New(root)
+	want := "remote directory " + root + " does not exist, nor its parent; check the path in the remote URL, and that the disk or share holding it is mounted"
+	_, _, getErr := typo.Get(t.Context(), "FORMAT", nil)
+	listErr := typo.List(t.Context(), "", func(store.Info) error { return nil })
+	_, putErr := typo.Put(t.Context(), "k", strings.NewReader("x"), 1, store.Cond{})
+	for name, err := range map[string]error{"get": getErr, "list": listErr, "put": putErr} {
+		if err == nil || err.Error() != want {
+			t.Errorf("%s under a missing root:\n got  %v\n want %s", name, err, want)
+		}
+	}
+
+	s, _ := fs.New(t.TempDir())
+	_, err := s.Put(t.Context(), "../escape", strings.NewReader("x"), 1, store.Cond{})
+	if got := fmt.Sprint(err); got != `put "../escape": invalid key` {
+		t.Errorf("bad key: %s", got)
+	}
+	_, _, err = s.Get(t.Context(), "missing", nil)
+	if got := fmt.Sprint(err); got != `get "missing": not found` {
+		t.Errorf("missing key: %s", got)
+	}
+	s.Put(t.Context(), "k", strings.NewReader("x"), 1, store.Cond{})
+	_, err = s.Put(t.Context(), "k", strings.NewReader("y"), 1, store.Cond{IfNoneMatch: true})
+	if got := fmt.Sprint(err); got != `put "k": AlreadyExists: precondition failed` {
+		t.Errorf("lost create-if-absent: %s", got)
+	}
+}

@@ -52,6 +52,10 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 		}
 		return nil
 	})
+	var se *store.Error
+	if errors.As(err, &se) {
+		return err // checkRoot's, which names the listing already
+	}
 	if err != nil {
 		return &store.Error{Op: "list", Key: prefix, Err: err}
 	}

@@ -38,7 +38,7 @@ func (s *Store) PutMeta(ctx context.Context, key string, body io.Reader, size in
 	}
 	in.Key = key
 	defer os.Remove(tmp) // a no-op once renamed
-	err = s.locked(func() error {
+	err = s.locked("put", key, func() error {
 		if err := s.checkCond(key, p, c); err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func (s *Store) createTemp() (*os.File, error) {
 			return f, err
 		}
 	}
-	return nil, fmt.Errorf("fs: no free temporary name in %s", dir)
+	return nil, fmt.Errorf("no free temporary name in %s", dir)
 }
 
 // writeTemp copies body into a new temporary file, checking ctx between reads so a
@@ -156,7 +156,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 			return s.checkRoot("delete", key) // nothing was ever written here: nothing to delete
 		}
 	}
-	return s.locked(func() error {
+	return s.locked("delete", key, func() error {
 		err := os.Remove(p)
 		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 			return &store.Error{Op: "delete", Key: key, Err: err}
@@ -173,17 +173,18 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // locked runs fn holding the bucket's write lock, an exclusive OS lock on
 // <root>/.gros/lock: every check-and-rename and every delete happens under it, which is
 // what makes a conditional write one atomic step across processes.
-func (s *Store) locked(fn func() error) error {
+func (s *Store) locked(op, key string, fn func() error) error {
+	// The os errors name the path; a *store.Error names the operation and key.
 	if err := os.MkdirAll(filepath.Join(s.root, stateDir), 0o777); err != nil {
-		return fmt.Errorf("fs: create %s: %w", stateDir, err)
+		return &store.Error{Op: op, Key: key, Err: err}
 	}
 	f, err := os.OpenFile(filepath.Join(s.root, stateDir, "lock"), os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
-		return fmt.Errorf("fs: open lock: %w", err)
+		return &store.Error{Op: op, Key: key, Err: err}
 	}
 	defer f.Close()
 	if err := lockFile(f); err != nil {
-		return fmt.Errorf("fs: lock: %w", err)
+		return &store.Error{Op: op, Key: key, Err: fmt.Errorf("lock %s: %w", f.Name(), err)}
 	}
 	defer unlockFile(f)
 	return fn()

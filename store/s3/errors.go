@@ -57,7 +57,9 @@ func (s *Store) classify(r *httpstore.Request, resp *http.Response, e *store.Err
 	}
 	switch {
 	case resp.StatusCode == 404 && e.Code == "NoSuchBucket":
-		e.Hint = fmt.Sprintf("bucket %q does not exist (create it, or check the URL and region)", s.cfg.Bucket)
+		// Every request would fail alike: the message is about the bucket, not the key.
+		e.Remote = fmt.Sprintf("bucket '%s' does not exist at %s", s.cfg.Bucket, s.endpoint())
+		e.Hint = "create it, or fix the URL"
 	case resp.StatusCode == 404 && (e.Code == "XAdminUserNotFound" || e.Code == "InvalidAccessKeyId"):
 		e.Hint = "the access key is unknown to this server"
 	case resp.StatusCode == 404:
@@ -97,4 +99,13 @@ func regionNote(r string) string {
 		return ""
 	}
 	return " (" + r + ")"
+}
+
+// endpoint is the server the store talks to, as an error names it: scheme and host,
+// never a credential.
+func (s *Store) endpoint() string {
+	s.mu.Lock()
+	u := *s.base
+	s.mu.Unlock()
+	return httpstore.EndpointScope(u.String())
 }
