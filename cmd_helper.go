@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,12 +28,18 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 	if !strings.Contains(url, "://") {
 		url = scheme + "://" + url // git passes "bucket/prefix" for s3::bucket/prefix style remotes
 	}
+	// git names the repository in GIT_DIR whenever it has one; without it the helper runs
+	// for `git ls-remote <url>` outside any repository, which only lists.
 	repo, err := gitpack.OpenEnv()
-	if err != nil {
+	if err != nil && os.Getenv("GIT_DIR") != "" {
 		fmt.Fprintf(stderr, "fatal: %v\n", err)
 		return exitFail
 	}
-	defer repo.Close()
+	if err == nil {
+		defer repo.Close()
+	} else {
+		repo = nil
+	}
 	// The remote is opened at most once, when first needed, for LFS and the engine alike.
 	open := sync.OnceValues(func() (*remote.Remote, error) { return remote.Open(ctx, url) })
 	openStore := func() (store.Store, error) {
@@ -42,7 +49,7 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 		}
 		return r.Store, nil
 	}
-	if self, err := os.Executable(); err == nil {
+	if self, err := os.Executable(); err == nil && repo != nil {
 		if err := lfs.AutoConfig(ctx, lfsView(repo), args[0], self, openStore); err != nil {
 			fmt.Fprintf(stderr, "warning: could not configure git-lfs for remote %s: %v\n", args[0], err)
 		}
@@ -54,14 +61,32 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 			if err != nil {
 				return nil, err
 			}
+			if repo == nil {
+				e, err := r.Engine(nil, stderr)
+				if err != nil {
+					return nil, err
+				}
+				return engine.ListOnly(e), nil
+			}
 			return r.Engine(repo, stderr)
 		},
-		Resolve: func(src string) (object.Hash, error) { return repo.ResolveRevision(src) },
+		Resolve: func(src string) (object.Hash, error) {
+			if repo == nil {
+				return object.Hash{}, engine.ErrNoRepository
+			}
+			return repo.ResolveRevision(src)
+		},
 	}
 	if err := helper.Run(ctx, stdin, stdout, cfg); err != nil {
 		// git does not say which remote failed, so the message names the URL, once:
-		// errors about the URL itself (remote.Parse, credentials) already do.
-		fmt.Fprintf(stderr, "fatal: %s\n", sayOnce(remote.Redact(url), err))
+		// errors about the URL itself (remote.Parse, credentials) already do, and so do
+		// those about the bucket, container or directory as a whole.
+		var se *store.Error
+		if errors.As(err, &se) && se.Remote != "" {
+			fmt.Fprintf(stderr, "fatal: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "fatal: %s\n", sayOnce(remote.Redact(url), err))
+		}
 		return exitFail
 	}
 	return exitOK
