@@ -21,6 +21,7 @@ func verbs() []verb {
 		{"ls", "<url>", "list the remote's refs, marking protected ones", cmdLs},
 		{"protect", "[--allow-missing] <url> <branch>", "refuse deletes and non-fast-forward pushes of a branch", cmdProtect},
 		{"unprotect", "<url> <branch>", "lift a branch's protection", cmdUnprotect},
+		{"set-head", "<url> <branch>", "make a branch the remote's default (what HEAD names and a clone checks out)", cmdSetHead},
 		{"delete-branch", "[--force] <url> <branch>", "delete a branch on the remote (refused when protected, and for the default branch without --force)", cmdDeleteBranch},
 		{"compact", "[--max-packs N] [--tmp DIR] [-q] <url>", "merge a packchain remote's packs into one of what its refs reach", cmdCompact},
 		{"gc", "[--grace DURATION] [--dry-run] <url>", "delete packs a packchain remote no longer names, once older than the grace (24h)", cmdGC},

@@ -64,3 +64,18 @@ func (e *Engine) DeleteRef(ctx context.Context, ref string, force bool) error {
 	}
 	return res.Err
 }
+
+// SetHead rewrites HEAD to name ref, which must have a bundle. It is a plain write, as a
+// push's HEAD update after the fact would be: the last of two racing set-heads wins.
+func (e *Engine) SetHead(ctx context.Context, ref string) error {
+	st, err := e.scan(ctx)
+	if err != nil {
+		return err
+	}
+	r := st.refs[ref]
+	if err := engine.CheckHeadTarget(ref, r != nil && len(r.bundles) > 0); err != nil {
+		return err
+	}
+	_, err = e.st.Put(ctx, HeadKey, strings.NewReader(ref), int64(len(ref)), store.Cond{})
+	return err
+}

@@ -30,6 +30,9 @@ type Manager interface {
 	// Refs lists every ref with its protection, and the ref HEAD names ("" for none).
 	Refs(ctx context.Context) ([]RefInfo, string, error)
 	SetProtected(ctx context.Context, ref string, on bool) error
+	// SetHead makes ref, a branch the remote has, its default branch (what HEAD names,
+	// and what a clone checks out).
+	SetHead(ctx context.Context, ref string) error
 	// DeleteRef deletes ref as a push deleting it would: a protected ref is refused, and
 	// so is the remote's default branch unless force (ErrDeleteCurrent); with force, HEAD
 	// moves to another branch and a warning says which.

@@ -99,3 +99,18 @@ func DeletedCurrentWarning(ref, next string) string {
 // ("+:<ref>", which git itself never sends for a deletion), or a --force-with-lease
 // (its expectation is checked by Decide first).
 func (u Update) Forces() bool { return u.Force || u.HasExpect }
+
+// ErrNoSuchBranch: a management verb named a branch the remote does not have.
+var ErrNoSuchBranch = errors.New("no such branch on the remote")
+
+// CheckHeadTarget is SetHead's rule, the same for both engines: the default branch must
+// be a branch (refs/heads/…) the remote has.
+func CheckHeadTarget(ref string, has bool) error {
+	if !strings.HasPrefix(ref, "refs/heads/") {
+		return fmt.Errorf("%s is not a branch; the default branch must be one (refs/heads/…)", ref)
+	}
+	if !has {
+		return fmt.Errorf("%w: %s (push it first, or pick one of the branches git ls-remote lists)", ErrNoSuchBranch, ref)
+	}
+	return nil
+}

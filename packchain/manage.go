@@ -115,3 +115,19 @@ func (e *Engine) DeleteRef(ctx context.Context, ref string, force bool) error {
 	}
 	return err
 }
+
+// SetHead makes ref, which the manifest must name, the remote's HEAD (compare-and-swap,
+// like every manifest change).
+func (e *Engine) SetHead(ctx context.Context, ref string) error {
+	return e.update(ctx, func(m *Manifest) error {
+		_, ok := m.Refs[ref]
+		if err := engine.CheckHeadTarget(ref, ok); err != nil {
+			return err
+		}
+		if m.Head == ref {
+			return errNoChange
+		}
+		m.Head = ref
+		return nil
+	})
+}
