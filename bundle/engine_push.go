@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"git-remote-object-store/engine"
@@ -32,8 +33,24 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 		}
 	}
 	results := make([]engine.Result, len(updates))
+	names := st.withBundles("") // the refs the remote has as the updates land
 	for i, u := range updates {
+		if r := st.refs[u.Dst]; !u.Delete() && (r == nil || len(r.bundles) == 0) {
+			// A new ref that cannot live beside one the remote has (engine.RefConflict).
+			// Checked against the listing: two pushes racing to create such a pair
+			// under their two ref locks can still both land; doctor reports the pair.
+			if have := engine.RefConflict(names, u.Dst); have != "" {
+				results[i] = engine.Result{Dst: u.Dst, Err: engine.RefConflictError(have, u.Dst)}
+				continue
+			}
+		}
 		results[i] = e.pushOne(ctx, st, u, o)
+		if results[i].Err == nil && !o.DryRun {
+			names = slices.DeleteFunc(names, func(n string) bool { return n == u.Dst })
+			if !u.Delete() {
+				names = append(names, u.Dst)
+			}
+		}
 	}
 	if !o.DryRun {
 		e.settleHead(ctx, st, updates, results)

@@ -124,6 +124,12 @@ func (s *session) list(ctx context.Context, forPush bool) error {
 	if err != nil {
 		return err
 	}
+	// git cannot take both of a pair like release and release/1.0 (an older client let
+	// such pairs onto a remote): advertise the shorter, so clones and fetches still work.
+	refs, dropped := engine.DropConflicts(refs)
+	for _, c := range dropped {
+		fmt.Fprintf(s.cfg.Stderr, "warning: ignoring the remote's %s: git cannot hold it beside %s (delete one of them with git object-store delete-branch)\n", c.Dropped, c.Kept)
+	}
 	for _, r := range refs {
 		switch {
 		case r.Symref != "":

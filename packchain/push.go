@@ -47,6 +47,11 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 				continue
 			}
 			results[i].Forced, results[i].Err = engine.Decide(cur, m.IsProtected(u.Dst), u, e.repo)
+			if results[i].Err == nil && cur.IsZero() && !u.Delete() {
+				if have := engine.RefConflict(refsAfter(m, ok), u.Dst); have != "" {
+					results[i].Err = engine.RefConflictError(have, u.Dst)
+				}
+			}
 			if results[i].Err == nil && u.Delete() && u.Dst == m.Head && !u.Forces() {
 				rest := slices.DeleteFunc(m.refNames(), func(n string) bool { return n == u.Dst })
 				results[i].Err = engine.DeleteCurrentError(engine.ChooseHead(engine.CurrentBranch(e.repo), rest), engine.ForceDeletePush)
@@ -313,4 +318,18 @@ func (e *Engine) putFile(ctx context.Context, key, path string, named bool, o en
 		return false, fmt.Errorf("upload %s: %w", key, err)
 	}
 	return true, nil
+}
+
+// refsAfter is the names m has once the updates accepted so far (ok) apply: a new ref
+// must not conflict with any of them (engine.RefConflict).
+func refsAfter(m *Manifest, ok []engine.Update) []string {
+	names := m.refNames()
+	for _, u := range ok {
+		if u.Delete() {
+			names = slices.DeleteFunc(names, func(n string) bool { return n == u.Dst })
+		} else if _, has := m.Refs[u.Dst]; !has {
+			names = append(names, u.Dst)
+		}
+	}
+	return names
 }
