@@ -128,37 +128,51 @@ func (c *Client) send(ctx context.Context, r *Request) (*http.Response, error) {
 }
 
 func (c *Client) sendOnce(ctx context.Context, r *Request) (*http.Response, error) {
-	var body io.Reader
-	if r.Body != nil {
-		body = bytes.NewReader(r.Body)
-	}
-	// The request's own context is cancelled when its body stalls (see watchBody).
-	wctx, cancel := context.WithCancel(ctx)
-	req, err := http.NewRequestWithContext(wctx, r.Method, "", body)
+	// The attempt's own context is cancelled, with a *stallError as its cause, when its
+	// request body, its answer or its response body stalls (see attempt).
+	actx, cancel := context.WithCancelCause(ctx)
+	req, err := http.NewRequestWithContext(actx, r.Method, "", nil)
 	if err != nil {
-		cancel()
+		cancel(nil)
 		return nil, &store.Error{Op: r.Op, Key: r.Key, Err: err}
 	}
 	u := c.Target(r)
 	u.RawPath = uriencode.Path(u.Path)
 	u.RawQuery = uriencode.Query(r.Query)
 	req.URL, req.Host = u, u.Host
-	req.ContentLength = int64(len(r.Body))
 	maps.Copy(req.Header, r.Header)
 	if r.BodyMD5 && r.Body != nil {
 		m := md5.Sum(r.Body)
 		req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(m[:]))
 	}
+	var a *attempt // made after signing, which may wait for credentials
+	if r.Body != nil {
+		req.ContentLength = int64(len(r.Body))
+		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		if len(r.Body) > 0 {
+			req.GetBody = func() (io.ReadCloser, error) {
+				return &watchedUpload{r: bytes.NewReader(r.Body), a: a}, nil
+			}
+		}
+	}
 	if err := c.Sign(ctx, req, r); err != nil {
-		cancel()
+		cancel(nil)
 		return nil, err
+	}
+	if len(r.Body) > 0 {
+		a = newAttempt(actx, cancel, uploadStall())
+		req.Body, _ = req.GetBody()
+	} else {
+		a = newAttempt(actx, cancel, noAnswer())
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		cancel()
-		return nil, &store.Error{Op: r.Op, Key: cmp.Or(r.Key, c.Name), Err: err}
+		a.stop()
+		e := transportError(ctx, actx, r.Op, cmp.Or(r.Key, c.Name), err)
+		cancel(nil)
+		return nil, e
 	}
-	watchBody(resp, cancel)
+	watchBody(resp, a)
 	if resp.StatusCode >= 300 {
 		defer drain(resp.Body)
 		return nil, c.classify(r, resp)
