@@ -16,8 +16,9 @@ import (
 var ErrNoBundle = errors.New("no bundle on the remote holds the wanted commit")
 
 // Fetch downloads the bundle of every wanted ref the local repository lacks, several at
-// once, each streamed straight into the indexer. A bundle shared by several refs (same
-// sha) is fetched once.
+// once, each streamed straight into the indexer (and checked as git's fetch checks, when
+// fetch.fsckObjects or transfer.fsckObjects is set). A bundle shared by several refs
+// (same sha) is fetched once. The packs are installed only when all of them verified.
 func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options) error {
 	st, err := e.current(ctx)
 	if err != nil {
@@ -44,12 +45,26 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 		keys[w.Hash] = key
 		order = append(order, w.Hash)
 	}
-	return engine.Parallel(ctx, e.cfg.Parallel, len(order), func(ctx context.Context, i int) error {
-		return e.fetchBundle(ctx, keys[order[i]], order[i], o)
+	// Every bundle is staged, and installed only once all of them have arrived and
+	// verified: a failed fetch leaves the repository as it was.
+	in, err := e.repo.Receive(gitpack.ReceiveOptions{Report: e.cfg.Warn})
+	if err != nil {
+		return err
+	}
+	defer in.Abort() // nothing once committed
+	err = engine.Parallel(ctx, e.cfg.Parallel, len(order), func(ctx context.Context, i int) error {
+		return e.fetchBundle(ctx, in, keys[order[i]], order[i], o)
 	})
+	if err != nil {
+		return err
+	}
+	if err := in.Commit(); err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	return nil
 }
 
-func (e *Engine) fetchBundle(ctx context.Context, key string, want object.Hash, o engine.Options) error {
+func (e *Engine) fetchBundle(ctx context.Context, in *gitpack.Incoming, key string, want object.Hash, o engine.Options) error {
 	rc, info, err := e.st.Get(ctx, key, nil)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", key, err)
@@ -72,14 +87,14 @@ func (e *Engine) fetchBundle(ctx context.Context, key string, want object.Hash, 
 		return fmt.Errorf("fetch %s: the bundle does not contain %s (damaged or mislabelled; run `git object-store doctor`)", key, want)
 	}
 	for _, p := range h.Prereqs {
-		if !e.repo.Has(p.Hash) {
+		if !in.Has(p.Hash) {
 			return fmt.Errorf("fetch %s: the bundle needs %s, which this repository lacks", key, p.Hash)
 		}
 	}
-	if _, err := e.repo.IndexPack(br, gitpack.IndexOptions{FixThin: len(h.Prereqs) > 0}); err != nil {
+	if _, err := in.IndexPack(br, gitpack.IndexOptions{FixThin: len(h.Prereqs) > 0}); err != nil {
 		return fmt.Errorf("fetch %s: %w", key, err)
 	}
-	if !e.repo.Has(want) {
+	if !in.Has(want) {
 		return fmt.Errorf("fetch %s: %s is missing after indexing the bundle (damaged bundle)", key, want)
 	}
 	return nil

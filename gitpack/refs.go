@@ -67,11 +67,34 @@ func checkRefFormat(name string) error {
 }
 
 // Resolve returns what name points at, following symbolic refs. name may be a full ref,
-// HEAD, or a short name git would expand (heads, tags, remotes).
-func (r *Repo) Resolve(name string) (object.Hash, error) {
+// HEAD, a short name git would expand (heads, tags, remotes), or, when no ref has that
+// name, an object id abbreviated to 4 or more hex digits (or git describe's output) that
+// one object of the repository starts with.
+func (r *Repo) Resolve(name string) (object.Hash, error) { return r.resolve(name, hintNone) }
+
+// resolve is Resolve with a hint for an ambiguous abbreviation, in git's order: a full
+// id, then refs, then describe output, then an abbreviated id.
+func (r *Repo) resolve(name string, h hint) (object.Hash, error) {
 	if h, err := object.ParseHashFormat(name, r.format); err == nil {
 		return h, nil
 	}
+	id, err := r.resolveRef(name)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return id, err
+	}
+	if hex, ok := describeName(name); ok {
+		if id, found, derr := r.resolveShort(hex, hintCommit); found && derr == nil {
+			return id, nil
+		}
+	}
+	if id, found, serr := r.resolveShort(name, h); serr != nil || found {
+		return id, serr
+	}
+	return object.Hash{}, err
+}
+
+// resolveRef resolves name as a ref (full, HEAD, or a short name git would expand).
+func (r *Repo) resolveRef(name string) (object.Hash, error) {
 	candidates := []string{name}
 	if !strings.HasPrefix(name, "refs/") && name != "HEAD" {
 		candidates = append(candidates, "refs/"+name, "refs/tags/"+name, "refs/heads/"+name, "refs/remotes/"+name)

@@ -8,14 +8,17 @@ import (
 	"git-remote-object-store/gitpack/object"
 )
 
-// ResolveRevision resolves what git passes as a push source: a ref or id, optionally
-// followed by ancestry steps "~N", "^N", "^" (git sends "main~5:refs/heads/x" verbatim).
+// ResolveRevision resolves what git passes as a push source: a ref or id (full or
+// abbreviated, see Resolve), optionally followed by ancestry steps "~N", "^N", "^" (git
+// sends "main~5:refs/heads/x" and "1a2b3c:refs/heads/x" verbatim). Before such steps an
+// ambiguous abbreviation resolves to its one commit-ish candidate, if it has one, as in
+// git.
 func (r *Repo) ResolveRevision(rev string) (object.Hash, error) {
 	i := strings.IndexAny(rev, "~^")
 	if i < 0 {
 		return r.Resolve(rev)
 	}
-	h, err := r.Resolve(rev[:i])
+	h, err := r.resolve(rev[:i], hintCommittish)
 	if err != nil {
 		return object.Hash{}, err
 	}

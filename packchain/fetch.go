@@ -51,13 +51,21 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 			}
 		}
 	}
-	if err := e.download(ctx, chosen, o); err != nil {
+	in, err := e.repo.Receive(gitpack.ReceiveOptions{Report: e.warn})
+	if err != nil {
+		return err
+	}
+	defer in.Abort() // nothing once committed
+	if err := e.receive(ctx, in, chosen, o); err != nil {
 		return err
 	}
 	for _, w := range wants {
-		if !e.repo.Has(w.Hash) {
+		if !in.Has(w.Hash) {
 			return fmt.Errorf("fetch %s: %s is in no pack of the remote (damaged manifest; run `git object-store doctor`)", w.Name, w.Hash)
 		}
+	}
+	if err := in.Commit(); err != nil {
+		return fmt.Errorf("fetch: %w", err)
 	}
 	return nil
 }
@@ -71,14 +79,33 @@ func allLocal(repo *gitpack.Repo, hs []object.Hash) bool {
 	return len(hs) > 0
 }
 
-// download streams each pack into the indexer, a few at once.
+// download streams each pack into the indexer, a few at once, and installs them all
+// once every one has arrived and verified: a failure leaves the repository as it was.
 func (e *Engine) download(ctx context.Context, packs []PackEntry, o engine.Options) error {
+	in, err := e.repo.Receive(gitpack.ReceiveOptions{Report: e.warn})
+	if err != nil {
+		return err
+	}
+	defer in.Abort()
+	if err := e.receive(ctx, in, packs, o); err != nil {
+		return err
+	}
+	return in.Commit()
+}
+
+// receive stages each pack in in, a few at once.
+func (e *Engine) receive(ctx context.Context, in *gitpack.Incoming, packs []PackEntry, o engine.Options) error {
 	return engine.Parallel(ctx, e.cfg.Parallel, len(packs), func(ctx context.Context, i int) error {
-		return e.fetchPack(ctx, packs[i], o)
+		return e.receivePack(ctx, in, packs[i], o)
 	})
 }
 
+// fetchPack downloads and installs one pack.
 func (e *Engine) fetchPack(ctx context.Context, p PackEntry, o engine.Options) error {
+	return e.download(ctx, []PackEntry{p}, o)
+}
+
+func (e *Engine) receivePack(ctx context.Context, in *gitpack.Incoming, p PackEntry, o engine.Options) error {
 	key := packKey(p.Name)
 	rc, info, err := e.st.Get(ctx, key, nil)
 	if err != nil {
@@ -88,7 +115,7 @@ func (e *Engine) fetchPack(ctx context.Context, p PackEntry, o engine.Options) e
 	if p.Size > 0 && info.Size != p.Size {
 		return fmt.Errorf("fetch %s: %d bytes on the bucket, the manifest says %d (damaged; run `git object-store doctor`)", key, info.Size, p.Size)
 	}
-	res, err := e.repo.IndexPack(engine.CountingReader(rc, o.Progress, "Receiving "+p.Name, info.Size), gitpack.IndexOptions{})
+	res, err := in.IndexPack(engine.CountingReader(rc, o.Progress, "Receiving "+p.Name, info.Size), gitpack.IndexOptions{})
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", key, err)
 	}

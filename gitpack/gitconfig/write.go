@@ -86,13 +86,16 @@ func editConfig(path, section, subsection, key string, value *string) error {
 
 // replaceLocked writes data to path through path.lock, created exclusively, then renamed
 // over path: git's own protocol, so a concurrent git (or another of us) either waits for
-// us or fails loudly instead of one edit silently losing the other.
+// us or fails loudly instead of one edit silently losing the other. The new file keeps
+// the old one's permission bits, as git's config writer gives them to its lock file: a
+// 0600 config (it may hold credentials) stays 0600. A new file gets 0666 less the umask,
+// as git creates it.
 func replaceLocked(path, data string) error {
 	lock := path + ".lock"
 	var f *os.File
 	var err error
 	for try := 0; try < 50; try++ {
-		f, err = os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err = os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if !errors.Is(err, os.ErrExist) {
 			break
 		}
@@ -101,7 +104,16 @@ func replaceLocked(path, data string) error {
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", path, err)
 	}
-	_, err = f.WriteString(data)
+	// Stat the file only now that the lock is held: no other writer can replace it
+	// between the stat and the rename.
+	if st, serr := os.Stat(path); serr == nil {
+		err = f.Chmod(st.Mode().Perm())
+	} else if !errors.Is(serr, os.ErrNotExist) {
+		err = serr
+	}
+	if err == nil {
+		_, err = f.WriteString(data)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

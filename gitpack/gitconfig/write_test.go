@@ -51,3 +51,41 @@ func TestSetConfigKeepsEverythingElse(t *testing.T) {
 		t.Fatal("Unset left the key")
 	}
 }
+
+// TestSetKeepsFileMode: rewriting a config keeps the file's mode, as git does (it
+// gives its lock file the old file's mode before renaming it over): a 0600 config (it
+// may hold credentials) is not loosened to 0644, and a 0640 one keeps its group bit.
+// Compared with git config itself on a copy.
+func TestSetKeepsFileMode(t *testing.T) {
+	gitBin := testenv.Git(t)
+	for _, mode := range []os.FileMode{0o600, 0o640, 0o664} {
+		dir := t.TempDir()
+		ours, theirs := filepath.Join(dir, "ours"), filepath.Join(dir, "theirs")
+		for _, p := range []string{ours, theirs} {
+			if err := os.WriteFile(p, []byte("[core]\n\tbare = false\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(p, mode); err != nil { // not subject to the umask
+				t.Fatal(err)
+			}
+		}
+		if err := gitconfig.Set(ours, "lfs", "customtransfer.object-store", "path", "/x"); err != nil {
+			t.Fatal(err)
+		}
+		if err := gitconfig.Unset(ours, "core", "", "bare"); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(gitBin, "config", "--file", theirs, "lfs.customtransfer.object-store.path", "/x").CombinedOutput(); err != nil {
+			t.Fatalf("git config: %v\n%s", err, out)
+		}
+		for _, p := range []string{ours, theirs} {
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st.Mode().Perm(); got != mode {
+				t.Errorf("%s: mode %04o after Set, want %04o", filepath.Base(p), got, mode)
+			}
+		}
+	}
+}

@@ -45,6 +45,13 @@ type Options struct {
 	Progress func(done, total int64)
 	// Threads bounds the goroutines resolving deltas (0: one per core).
 	Threads int
+	// Check, if set, is given every commit, tree and tag of the pack with its id and
+	// content as soon as it is known (from several goroutines at once; data is only
+	// valid during the call); an error refuses the pack. Blobs are not given, nor the
+	// bases FixThin appends (they come from the local repository).
+	Check func(id object.Hash, t object.Type, data []byte) error
+	// Strict refuses a pack that holds the same object twice (index-pack --strict).
+	Strict bool
 	// BaseBudget bounds, per goroutine, the delta bases kept in memory while their
 	// children are resolved; a base let go is rebuilt when next needed (0:
 	// DefaultBaseBudget). Not counted: the object being resolved and the newest base
@@ -113,13 +120,37 @@ func (e *entry) resolved() bool   { return e.typ != object.Bad }
 
 // Index reads a pack from r and installs it, with its index, in dir (an objects/pack
 // directory). Nothing is left in dir unless it succeeds.
-func Index(r io.Reader, dir string, opt Options) (res Result, err error) {
+func Index(r io.Reader, dir string, opt Options) (Result, error) {
+	s, err := Stage(r, dir, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.Install(); err != nil {
+		s.Remove()
+		return Result{}, err
+	}
+	return s.Result, nil
+}
+
+// Staged is a pack received and verified, with its index, under temporary names in its
+// directory (tmp_pack_*, tmp_idx_*: git's names for the files index-pack is writing,
+// which git never reads as a pack and `git gc` removes when old). Nothing sees its
+// objects until Install; Remove deletes it. Result's paths are where Install puts it.
+type Staged struct {
+	Result
+	TmpPack, TmpIdx string
+	dir             string
+}
+
+// Stage reads a pack from r into dir as Index does, but leaves pack and index under
+// their temporary names. Nothing is left in dir unless it succeeds.
+func Stage(r io.Reader, dir string, opt Options) (st *Staged, err error) {
 	if opt.Format == 0 {
 		opt.Format = object.SHA1
 	}
 	tmp, err := os.CreateTemp(dir, "tmp_pack_")
 	if err != nil {
-		return Result{}, fmt.Errorf("index pack: %w", err)
+		return nil, fmt.Errorf("index pack: %w", err)
 	}
 	tmpIdx := ""
 	defer func() {
@@ -134,21 +165,28 @@ func Index(r io.Reader, dir string, opt Options) (res Result, err error) {
 	ix := &indexer{opt: opt, f: tmp}
 	defer ix.tab.free()
 	if err := ix.receive(r); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := ix.resolveAll(); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := tmp.Sync(); err != nil {
-		return Result{}, err
+		return nil, err
+	}
+	// The index lists the objects by id: sort a permutation, not the records.
+	perm := ix.byID()
+	if opt.Strict {
+		for i := 1; i < len(perm); i++ {
+			if a := ix.idBytes(int(perm[i])); bytes.Equal(a, ix.idBytes(int(perm[i-1]))) {
+				return nil, bad("the same object %s appears twice in the pack", ix.id(int(perm[i])))
+			}
+		}
 	}
 	idxFile, err := os.CreateTemp(dir, "tmp_idx_")
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	tmpIdx = idxFile.Name()
-	// The index lists the objects by id: sort a permutation, not the records.
-	perm := ix.byID()
 	at := func(i int) pack.IdxEntry {
 		k := int(perm[i])
 		e := &ix.entries[k]
@@ -164,27 +202,47 @@ func Index(r io.Reader, dir string, opt Options) (res Result, err error) {
 		err = cerr
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("write idx: %w", err)
-	}
-	base := filepath.Join(dir, "pack-"+ix.trailer.String())
-	res = Result{Hash: ix.trailer, PackPath: base + ".pack", IdxPath: base + ".idx", Objects: int64(len(ix.entries)), Appended: ix.appended}
-	if _, serr := os.Stat(res.IdxPath); serr == nil {
-		// The same pack is already installed: keep it, drop ours.
-		os.Remove(tmp.Name())
-		os.Remove(tmpIdx)
-		return res, nil
+		return nil, fmt.Errorf("write idx: %w", err)
 	}
 	os.Chmod(tmp.Name(), 0o444)
 	os.Chmod(tmpIdx, 0o444)
-	if err = os.Rename(tmp.Name(), res.PackPath); err != nil {
-		return Result{}, err
+	base := filepath.Join(dir, "pack-"+ix.trailer.String())
+	return &Staged{
+		Result:  Result{Hash: ix.trailer, PackPath: base + ".pack", IdxPath: base + ".idx", Objects: int64(len(ix.entries)), Appended: ix.appended},
+		TmpPack: tmp.Name(), TmpIdx: tmpIdx, dir: dir,
+	}, nil
+}
+
+// Install renames the staged pack, then its index, into place, as git does: a reader
+// finds a pack through its index, so it never sees half of one. If the same pack is
+// already installed, it is kept and the staged files are removed.
+func (s *Staged) Install() error {
+	if s.TmpPack == "" {
+		return errors.New("index pack: staged pack already installed or removed")
 	}
-	if err = os.Rename(tmpIdx, res.IdxPath); err != nil {
-		os.Remove(res.PackPath)
-		return Result{}, err
+	if _, err := os.Stat(s.IdxPath); err == nil {
+		s.Remove()
+		return nil
 	}
-	syncDir(dir)
-	return res, nil
+	if err := os.Rename(s.TmpPack, s.PackPath); err != nil {
+		return err
+	}
+	if err := os.Rename(s.TmpIdx, s.IdxPath); err != nil {
+		os.Remove(s.PackPath)
+		return err
+	}
+	s.TmpPack, s.TmpIdx = "", ""
+	syncDir(s.dir)
+	return nil
+}
+
+// Remove deletes the staged files (nothing once installed).
+func (s *Staged) Remove() {
+	if s.TmpPack != "" {
+		os.Remove(s.TmpPack)
+		os.Remove(s.TmpIdx)
+		s.TmpPack, s.TmpIdx = "", ""
+	}
 }
 
 func syncDir(dir string) {
@@ -209,6 +267,7 @@ type indexer struct {
 	tab      tables // where entries, ids and the resolver's tables live
 
 	// Reused for every entry received.
+	content bytes.Buffer // a commit, tree or tag for Options.Check
 	zr      io.ReadCloser
 	hw      *object.Hasher
 	copyBuf []byte
@@ -347,10 +406,15 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		return bad("zlib: %v", err)
 	}
 	var sink io.Writer = io.Discard
+	check := ix.opt.Check != nil && t.IsBase() && t != object.Blob
 	if t.IsBase() {
 		e.typ = t
 		ix.hw.Begin(t, size)
 		sink = ix.hw
+		if check {
+			ix.content.Reset()
+			sink = io.MultiWriter(ix.hw, &ix.content)
+		}
 	}
 	n, err := io.CopyBuffer(sink, io.LimitReader(zr, size+1), ix.copyBuf)
 	if err != nil {
@@ -370,7 +434,13 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 	ix.entries = append(ix.entries, e)
 	switch {
 	case t.IsBase():
-		ix.ids = append(ix.ids, ix.hw.End().Bytes()...)
+		id := ix.hw.End()
+		ix.ids = append(ix.ids, id.Bytes()...)
+		if check {
+			if err := ix.opt.Check(id, t, ix.content.Bytes()); err != nil {
+				return err
+			}
+		}
 		ix.progress()
 	case t == object.OfsDelta:
 		ix.ids = append(ix.ids, make([]byte, ix.hs)...)

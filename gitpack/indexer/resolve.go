@@ -304,7 +304,8 @@ func (w *worker) resolve(base []byte, k int, typ object.Type) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
 	}
-	if dst >= streamMin && w.kidStart[k+1] == w.kidStart[k] {
+	check := w.ix.opt.Check != nil && typ != object.Blob
+	if dst >= streamMin && w.kidStart[k+1] == w.kidStart[k] && !check {
 		w.h.Begin(typ, dst)
 		if _, err := pack.WriteDelta(w.h, base, delta); err != nil {
 			return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
@@ -324,6 +325,12 @@ func (w *worker) resolve(base []byte, k int, typ object.Type) ([]byte, error) {
 	if !w.ix.entries[k].resolved() {
 		w.ix.setID(k, w.h.Sum(typ, out))
 		w.ix.entries[k].typ = typ
+	}
+	if check {
+		if err := w.ix.opt.Check(w.ix.id(k), typ, out); err != nil {
+			w.bufs.put(out)
+			return nil, err
+		}
 	}
 	return out, nil
 }

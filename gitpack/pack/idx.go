@@ -244,6 +244,40 @@ func (x *Idx) Find(h object.Hash) int {
 	return -1
 }
 
+// FindPrefix calls fn with the position of every id whose first nibbles hex digits are
+// those of pfx (a raw id, the rest of which is ignored), in id order, until fn returns
+// false.
+func (x *Idx) FindPrefix(pfx []byte, nibbles int, fn func(i int) bool) {
+	hs := x.f.Size()
+	if nibbles <= 0 || nibbles > 2*hs || len(pfx) < (nibbles+1)/2 {
+		return
+	}
+	key := make([]byte, hs)
+	copy(key, pfx[:(nibbles+1)/2])
+	if nibbles%2 == 1 {
+		key[nibbles/2] &= 0xf0
+	}
+	match := func(id []byte) bool {
+		if !bytes.Equal(id[:nibbles/2], key[:nibbles/2]) {
+			return false
+		}
+		return nibbles%2 == 0 || id[nibbles/2]&0xf0 == key[nibbles/2]
+	}
+	lo := 0
+	if key[0] > 0 {
+		lo = int(x.fanout[key[0]-1])
+	}
+	hi := int(x.fanout[key[0]])
+	i := lo + sort.Search(hi-lo, func(k int) bool {
+		return bytes.Compare(x.ids[(lo+k)*hs:(lo+k+1)*hs], key) >= 0
+	})
+	for ; i < hi && match(x.ids[i*hs:(i+1)*hs]); i++ {
+		if !fn(i) {
+			return
+		}
+	}
+}
+
 // IdxEntry is one object for WriteIdx.
 type IdxEntry struct {
 	Hash   object.Hash

@@ -422,6 +422,41 @@ func (p *Pack) Stat(h object.Hash, resolve ResolveFunc) (object.Type, int64, err
 	return t, int64(len(data)), err
 }
 
+// Type returns the type of h without inflating anything: a delta has its base's type,
+// found by following the entry headers down the chain (a REF base outside the pack is
+// asked of outside, which may be nil). The chain is bounded by MaxDeltaDepth.
+func (p *Pack) Type(h object.Hash, outside func(object.Hash) (object.Type, error)) (object.Type, error) {
+	i := p.Idx.Find(h)
+	if i < 0 {
+		return 0, ErrNotFound
+	}
+	off := p.Idx.Offset(i)
+	for depth := 0; depth <= MaxDeltaDepth; depth++ {
+		e, err := p.entryAt(off)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case e.t.IsBase():
+			return e.t, nil
+		case e.t == object.OfsDelta:
+			off = e.baseOff
+		case e.t == object.RefDelta:
+			j := p.Idx.Find(e.baseHash)
+			if j < 0 {
+				if outside == nil {
+					return 0, fmt.Errorf("%w: delta base %s", ErrNotFound, e.baseHash)
+				}
+				return outside(e.baseHash)
+			}
+			off = p.Idx.Offset(j)
+		default:
+			return 0, fmt.Errorf("%w: entry type %d", ErrCorrupt, e.t)
+		}
+	}
+	return 0, ErrDeltaDepth
+}
+
 func (p *Pack) cachedBase(off int64) (object.Type, []byte, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
