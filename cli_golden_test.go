@@ -130,6 +130,8 @@ func cliCases() []cliCase {
 		// A remote's name in place of its URL.
 		c("gc-remote-name", "gc", "origin").in("repo"),
 		c("ls-remote-name-in-subdir", "ls", "origin").in("repo/sub"),
+		// Names from the bucket with terminal escapes are quoted as git quotes paths.
+		c("ls-fs-hostile-names", "ls", "fs+file://$TMP/hostile").with(hostileRemote("hostile")),
 		c("ls-unknown-remote-name", "ls", "upstream").in("repo"),
 		c("ls-remote-name-outside-repo", "ls", "origin"),
 		c("ls-remote-not-object-store", "ls", "github").in("repo"),

@@ -10,6 +10,7 @@ import (
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
+	"git-remote-object-store/internal/quote"
 	"git-remote-object-store/remote"
 )
 
@@ -91,14 +92,14 @@ func cmdLs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if r.Protected {
 			mark = "*"
 		}
-		hash := r.Hash
+		hash := quote.C(r.Hash) // names and ids come from the bucket: quoted like git's paths
 		if hash == "" {
 			hash = "(no bundle)"
 		}
 		if r.Name == head {
 			hash += " (HEAD)"
 		}
-		fmt.Fprintf(stdout, "%s %s %s\n", mark, r.Name, hash)
+		fmt.Fprintf(stdout, "%s %s %s\n", mark, quote.C(r.Name), hash)
 	}
 	return exitOK
 }

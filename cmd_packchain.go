@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"git-remote-object-store/engine"
+	"git-remote-object-store/internal/redact"
 	"git-remote-object-store/remote"
 	"git-remote-object-store/store"
 )
@@ -52,7 +53,9 @@ func cmdCat(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	bw := bufio.NewWriterSize(stdout, 64<<10)
+	// The file's bytes are the user's data and reach stdout unchanged (redact.Raw); the
+	// messages still go through the redactor.
+	bw := bufio.NewWriterSize(redact.Raw(stdout), 64<<10)
 	err := e.Cat(ctx, rev, path, bw)
 	if ferr := bw.Flush(); err == nil {
 		err = ferr

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"git-remote-object-store/internal/redact"
 )
 
 // Exit codes (docs/architecture.md, "Exit codes").
@@ -30,7 +32,16 @@ func main() {
 	os.Exit(code)
 }
 
+// run is the whole program. Everything it prints passes through one redactor
+// (internal/redact), wrapped here once: the secrets of the environment are registered
+// before anything runs, those loaded later (named credentials, credential chains)
+// when they are loaded.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	redact.FromEnv(os.Getenv)
+	rout, rerr := redact.NewWriter(stdout), redact.NewWriter(stderr)
+	defer rerr.Flush()
+	defer rout.Flush()
+	stdout, stderr = rout, rerr
 	name := filepath.Base(args[0])
 	if scheme, ok := strings.CutPrefix(name, "git-remote-"); ok && scheme != "object-store" {
 		return runHelper(ctx, scheme, args[1:], stdin, stdout, stderr)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"git-remote-object-store/internal/credcache"
+	"git-remote-object-store/internal/redact"
 )
 
 // StorageScope is the OAuth scope (v2 endpoint) and resource (managed identity) of Azure Storage.
@@ -123,6 +124,7 @@ func fetchToken(ctx context.Context, client *http.Client, req *http.Request, wha
 		return n
 	}
 	t := Token{Value: a.AccessToken}
+	redact.Secret(a.AccessToken) // never printed
 	if in := secs(a.ExpiresIn); in > 0 {
 		t.Expires = time.Now().Add(time.Duration(in) * time.Second)
 	} else if on := secs(a.ExpiresOn); on > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
+	"git-remote-object-store/internal/quote"
 	"git-remote-object-store/store"
 )
 
@@ -38,7 +39,7 @@ func (e *Engine) doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 		case strings.HasSuffix(key, bundleSuffix):
 			m := bundleKeyRE.FindStringSubmatch(key)
 			if m == nil || gitpack.CheckRefName(m[1]) != nil {
-				out = append(out, engine.Finding{What: fmt.Sprintf("%s is not <valid ref>/<sha>.bundle; readers ignore it (remove it by hand if it is junk)", key)})
+				out = append(out, engine.Finding{What: fmt.Sprintf("%s is not <valid ref>/<sha>.bundle; readers ignore it (remove it by hand if it is junk)", quote.C(key))})
 				return nil
 			}
 			bundles[m[1]] = append(bundles[m[1]], info)
@@ -64,7 +65,7 @@ func (e *Engine) doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 			sha := bundleHex(old.Key)
 			to := fmt.Sprintf("%s-doctor-%s/%s%s", ref, sha[:8], sha, bundleSuffix)
 			out = append(out, engine.Finding{
-				What: fmt.Sprintf("%s has %d bundles; the newest (%s) is used, %s; %s would move to %s", ref, len(bs), bundleHex(bs[0].Key), why, old.Key, to),
+				What: fmt.Sprintf("%s has %d bundles; the newest (%s) is used, %s; %s would move to %s", quote.C(ref), len(bs), quote.C(bundleHex(bs[0].Key)), why, quote.C(old.Key), quote.C(to)),
 				Fix:  func(ctx context.Context) error { return e.move(ctx, old.Key, to) },
 			})
 		}
@@ -72,7 +73,7 @@ func (e *Engine) doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 	for _, l := range locks {
 		if l.age > ttl {
 			out = append(out, engine.Finding{
-				What: fmt.Sprintf("%s is a stale lock (%s old, stale after %s)", l.key, l.age.Round(time.Second), ttl),
+				What: fmt.Sprintf("%s is a stale lock (%s old, stale after %s)", quote.C(l.key), l.age.Round(time.Second), ttl),
 				Fix:  func(ctx context.Context) error { return e.st.Delete(ctx, l.key) },
 			})
 		}
@@ -84,7 +85,7 @@ func (e *Engine) doctor(ctx context.Context, now time.Time, ttl time.Duration) (
 	if len(refs) > 0 && (head == "" || len(bundles[head]) == 0) {
 		target := engine.PickHead(refs)
 		out = append(out, engine.Finding{
-			What: fmt.Sprintf("HEAD is %q, which has no bundle; it would point at %s", head, target),
+			What: fmt.Sprintf("HEAD is %s, which has no bundle; it would point at %s", quote.Q(head), quote.C(target)),
 			Fix: func(ctx context.Context) error {
 				_, err := e.st.Put(ctx, HeadKey, strings.NewReader(target), int64(len(target)), store.Cond{})
 				return err

@@ -16,6 +16,7 @@ import (
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/internal/quote"
 	"git-remote-object-store/reflock"
 	"git-remote-object-store/store"
 )
@@ -125,16 +126,16 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 		}
 		m := bundleKeyRE.FindStringSubmatch(key)
 		if m == nil {
-			e.warnf("ignoring %q: not <ref>/<sha>.bundle", key)
+			e.warnf("ignoring %s: not <ref>/<sha>.bundle", quote.Q(key))
 			return nil
 		}
 		ref, hex := m[1], m[2]
 		if err := gitpack.CheckRefName(ref); err != nil {
-			e.warnf("ignoring %q: invalid ref name: %v", key, err)
+			e.warnf("ignoring %s: invalid ref name: %v", quote.Q(key), err)
 			return nil
 		}
 		if format != 0 && len(hex) != format.HexSize() {
-			e.warnf("ignoring %q: a %d-digit id in a %s repository", key, len(hex), format)
+			e.warnf("ignoring %s: a %d-digit id in a %s repository", quote.Q(key), len(hex), format)
 			return nil
 		}
 		r := get(ref)
@@ -194,7 +195,7 @@ func (e *Engine) readHead(ctx context.Context) (head, etag string, err error) {
 	head = strings.TrimSpace(string(b))
 	head = strings.TrimPrefix(head, "ref: ")
 	if gitpack.CheckRefName(head) != nil {
-		e.warnf("ignoring the remote HEAD %q: not a valid ref name", head)
+		e.warnf("ignoring the remote HEAD %s: not a valid ref name", quote.Q(head))
 		return "", info.ETag, nil
 	}
 	return head, info.ETag, nil

@@ -15,6 +15,7 @@ import (
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
+	"git-remote-object-store/internal/quote"
 	"git-remote-object-store/store"
 )
 
@@ -49,12 +50,12 @@ func (e *Engine) doctor(ctx context.Context, tmpDir string) (findings []engine.F
 			findings = append(findings, e.missingPackFinding(p))
 			continue
 		case p.Size > 0 && size != p.Size:
-			findings = append(findings, engine.Finding{What: fmt.Sprintf("%s is %d bytes, the manifest says %d (damaged); push again from a clone that has its commits", packKey(p.Name), size, p.Size)})
+			findings = append(findings, engine.Finding{What: fmt.Sprintf("%s is %d bytes, the manifest says %d (damaged); push again from a clone that has its commits", quote.C(packKey(p.Name)), size, p.Size)})
 			continue
 		}
 		if _, ok := sizes[p.Name+".idx"]; !ok {
 			findings = append(findings, engine.Finding{
-				What: fmt.Sprintf("%s is missing (cat cannot read that pack; fetches still work)", idxKey(p.Name)),
+				What: fmt.Sprintf("%s is missing (cat cannot read that pack; fetches still work)", quote.C(idxKey(p.Name))),
 				Fix:  func(ctx context.Context) error { return e.rebuildIdx(ctx, p, tmpDir) },
 			})
 			continue
@@ -62,7 +63,7 @@ func (e *Engine) doctor(ctx context.Context, tmpDir string) (findings []engine.F
 		idx, err := e.readIdx(ctx, p.Name, m.Format(), size)
 		if err != nil {
 			findings = append(findings, engine.Finding{
-				What: fmt.Sprintf("%s: %v", idxKey(p.Name), err),
+				What: fmt.Sprintf("%s: %v", quote.C(idxKey(p.Name)), err),
 				Fix:  func(ctx context.Context) error { return e.rebuildIdx(ctx, p, tmpDir) },
 			})
 			continue
@@ -76,7 +77,7 @@ func (e *Engine) doctor(ctx context.Context, tmpDir string) (findings []engine.F
 	sort.Strings(names)
 	for _, name := range names {
 		if err := gitpack.CheckRefName(name); err != nil || name == "HEAD" {
-			findings = append(findings, engine.Finding{What: fmt.Sprintf("ref %q in the manifest is not a valid ref name; clients ignore it", trim(name))})
+			findings = append(findings, engine.Finding{What: fmt.Sprintf("ref %s in the manifest is not a valid ref name; clients ignore it", trim(quote.Q(name)))})
 			continue
 		}
 		h, _ := object.ParseHash(m.Refs[name])
@@ -88,13 +89,13 @@ func (e *Engine) doctor(ctx context.Context, tmpDir string) (findings []engine.F
 			}
 		}
 		if !found && len(idxs) == len(m.Packs) {
-			findings = append(findings, engine.Finding{What: fmt.Sprintf("%s points at %s, which is in no pack; fetches of it fail (push it again from a clone that has it)", name, h)})
+			findings = append(findings, engine.Finding{What: fmt.Sprintf("%s points at %s, which is in no pack; fetches of it fail (push it again from a clone that has it)", quote.C(name), h)})
 		}
 	}
 	if _, ok := m.Refs[m.Head]; !ok && len(m.Refs) > 0 {
 		head := engine.PickHead(names)
 		findings = append(findings, engine.Finding{
-			What: fmt.Sprintf("HEAD is %q, which is not a ref of the remote (--fix points it at %s)", trim(m.Head), head),
+			What: fmt.Sprintf("HEAD is %s, which is not a ref of the remote (--fix points it at %s)", trim(quote.Q(m.Head)), quote.C(head)),
 			Fix: func(ctx context.Context) error {
 				return e.update(ctx, func(next *Manifest) error {
 					if _, ok := next.Refs[next.Head]; ok {
@@ -146,7 +147,7 @@ func (e *Engine) doctor(ctx context.Context, tmpDir string) (findings []engine.F
 // clone that has the pack's commits, --fix writes it again from there (repair.go).
 func (e *Engine) missingPackFinding(p PackEntry) engine.Finding {
 	f := engine.Finding{What: fmt.Sprintf("%s is named by the manifest but missing from the bucket; clones and fetches of its commits fail. Run doctor --fix inside a clone that has its commits (%s), or push from one",
-		packKey(p.Name), strings.Join(shortIDs(p.Tips), ", "))}
+		quote.C(packKey(p.Name)), strings.Join(shortIDs(p.Tips), ", "))}
 	if e.repo == nil {
 		return f
 	}

@@ -13,6 +13,7 @@ import (
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/internal/quote"
 	"git-remote-object-store/store"
 )
 
@@ -103,7 +104,7 @@ func (e *Engine) List(ctx context.Context, forPush bool) ([]engine.Ref, error) {
 	names := make([]string, 0, len(m.Refs))
 	for name := range m.Refs {
 		if err := gitpack.CheckRefName(name); err != nil || name == "HEAD" {
-			fmt.Fprintf(e.warn, "warning: ignoring ref %q in the manifest: not a valid ref name\n", name)
+			fmt.Fprintf(e.warn, "warning: ignoring ref %s in the manifest: not a valid ref name\n", quote.Q(name))
 			continue
 		}
 		names = append(names, name)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"git-remote-object-store/internal/redact"
 )
 
 // ErrCredential: a named credential (credential=NAME) that cannot be found or read. Its
@@ -55,7 +57,9 @@ func NamedCredential(name string) (map[string]string, error) {
 			if !ok {
 				return nil, fmt.Errorf("%w %q: %s line %d is not key = value; fix that line", ErrCredential, name, path, i+1)
 			}
-			sec[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+			k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+			redact.Named(k, v) // a secret it holds is never printed
+			sec[k] = v
 		}
 	}
 	if !found {

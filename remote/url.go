@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"git-remote-object-store/engine"
+	"git-remote-object-store/internal/redact"
 )
 
 // ErrURL: a remote URL this tool cannot use. Its errors read
@@ -309,33 +310,8 @@ func withoutParams(rawQuery string, keys []string) string {
 	return strings.Join(kept, "&")
 }
 
-// secretParams are query parameters whose values are secrets: an Azure SAS signature,
-// and an S3 presigned URL's signature and session token (keys compared
-// case-insensitively).
-var secretParams = []string{"sig", "x-amz-signature", "x-amz-security-token"}
-
-// Redact returns a URL fit for messages: a password and the values of secretParams are
-// replaced by REDACTED. Everything else stays as written, so the user recognises it.
-func Redact(raw string) string {
-	if q := strings.IndexByte(raw, '?'); q >= 0 {
-		query, frag, hasFrag := strings.Cut(raw[q+1:], "#")
-		parts := strings.Split(query, "&")
-		for i, part := range parts {
-			k, _, hasValue := strings.Cut(part, "=")
-			if uk, err := url.QueryUnescape(k); err == nil && hasValue && slices.Contains(secretParams, strings.ToLower(uk)) {
-				parts[i] = k + "=REDACTED"
-			}
-		}
-		raw = raw[:q+1] + strings.Join(parts, "&")
-		if hasFrag {
-			raw += "#" + frag
-		}
-	}
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "REDACTED")
-			return u.String()
-		}
-	}
-	return raw
-}
+// Redact returns a URL (or any message) fit for output: a password, the values of
+// secret query parameters (sig, X-Amz-Signature, …) and every secret the process loaded
+// are replaced by REDACTED (internal/redact). Everything else stays as written, so the
+// user recognises it.
+func Redact(raw string) string { return redact.String(raw) }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"git-remote-object-store/internal/redact"
 	"git-remote-object-store/sigv4"
 )
 
@@ -31,6 +32,7 @@ func (s Static) Retrieve(context.Context) (sigv4.Credentials, error) {
 	if s.AccessKeyID == "" || s.SecretAccessKey == "" {
 		return sigv4.Credentials{}, ErrNoCredentials
 	}
+	redact.Secret(s.SecretAccessKey, s.SessionToken) // from a profile: never printed
 	return sigv4.Credentials(s), nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"git-remote-object-store/internal/credcache"
+	"git-remote-object-store/internal/redact"
 	"git-remote-object-store/sigv4"
 )
 
@@ -114,6 +115,8 @@ func (j jsonCreds) expiring() (expiring, error) {
 		return expiring{}, errors.New("the answer holds no access key")
 	}
 	e := expiring{creds: sigv4.Credentials{AccessKeyID: j.AccessKeyID, SecretAccessKey: j.SecretAccessKey, SessionToken: cmp.Or(j.Token, j.SessionToken)}}
+	redact.Secret(e.creds.SecretAccessKey, e.creds.SessionToken) // never printed
+
 	if j.Expiration != "" {
 		t, err := time.Parse(time.RFC3339, j.Expiration)
 		if err != nil {
@@ -129,8 +132,10 @@ func (j jsonCreds) expiring() (expiring, error) {
 func processCreds(command string) *cached {
 	return newCached(func(ctx context.Context) (expiring, error) {
 		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
-		cmd.Stderr = os.Stderr
+		stderr := redact.NewWriter(os.Stderr) // what it says passes the redactor too
+		cmd.Stderr = stderr
 		out, err := cmd.Output()
+		stderr.Flush()
 		if err != nil {
 			return expiring{}, fmt.Errorf("credential_process failed: %v", err)
 		}
