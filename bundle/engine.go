@@ -58,8 +58,9 @@ func New(cfg engine.Config) *Engine {
 	return &Engine{st: cfg.Store, repo: cfg.Repo, cfg: cfg}
 }
 
-// Caps: one bundle per ref cannot change several refs at once, so no --atomic.
-func (e *Engine) Caps() engine.Caps { return engine.Caps{} }
+// Caps: --atomic is honoured by locking every ref, uploading every bundle and only then
+// removing the old ones (pushAtomic).
+func (e *Engine) Caps() engine.Caps { return engine.Caps{Atomic: true} }
 
 // refState is what the bucket holds for one ref.
 type refState struct {

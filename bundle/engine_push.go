@@ -32,23 +32,16 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 			return nil, err
 		}
 	}
-	results := make([]engine.Result, len(updates))
-	names := st.withBundles("") // the refs the remote has as the updates land
-	for i, u := range updates {
-		if r := st.refs[u.Dst]; !u.Delete() && (r == nil || len(r.bundles) == 0) {
-			// A new ref that cannot live beside one the remote has (engine.RefConflict).
-			// Checked against the listing: two pushes racing to create such a pair
-			// under their two ref locks can still both land; doctor reports the pair.
-			if have := engine.RefConflict(names, u.Dst); have != "" {
-				results[i] = engine.Result{Dst: u.Dst, Err: engine.RefConflictError(have, u.Dst)}
-				continue
-			}
-		}
-		results[i] = e.pushOne(ctx, st, u, o)
-		if results[i].Err == nil && !o.DryRun {
-			names = slices.DeleteFunc(names, func(n string) bool { return n == u.Dst })
-			if !u.Delete() {
-				names = append(names, u.Dst)
+	var results []engine.Result
+	if o.Atomic {
+		results = e.pushAtomic(ctx, st, updates, o)
+	} else {
+		results = make([]engine.Result, len(updates))
+		names := st.withBundles("") // the refs the remote has as the updates land
+		for i, u := range updates {
+			results[i] = e.pushOne(ctx, st, names, u, o)
+			if results[i].Err == nil && !o.DryRun {
+				names = afterUpdate(names, u)
 			}
 		}
 	}
@@ -137,78 +130,231 @@ func (e *Engine) backfillZips(ctx context.Context, st *remoteState, updates []en
 	engine.BackfillZipMirrors(ctx, e.st, e.repo, refs, pushed, e.cfg.Warn, o.Verbosity > 0)
 }
 
-func (e *Engine) pushOne(ctx context.Context, st *remoteState, u engine.Update, o engine.Options) engine.Result {
-	res := engine.Result{Dst: u.Dst}
+// afterUpdate is names once u has landed.
+func afterUpdate(names []string, u engine.Update) []string {
+	names = slices.DeleteFunc(names, func(n string) bool { return n == u.Dst })
+	if !u.Delete() {
+		names = append(names, u.Dst)
+	}
+	return names
+}
+
+// decide judges u against the listing st, names being the refs the remote has once the
+// updates before u land: git's rules (engine.Decide), the default branch that is not
+// deleted without force, and a new ref that cannot live beside one the remote has
+// (engine.RefConflict; checked against the listing, so two pushes racing to create such
+// a pair under their two ref locks can still both land: doctor reports the pair).
+func (e *Engine) decide(st *remoteState, names []string, u engine.Update) (forced bool, err error) {
 	r := st.refs[u.Dst]
 	if r == nil {
 		r = &refState{}
 	}
-	forced, err := e.check(r, u)
+	if !u.Delete() && len(r.bundles) == 0 {
+		if have := engine.RefConflict(names, u.Dst); have != "" {
+			return false, engine.RefConflictError(have, u.Dst)
+		}
+	}
+	forced, err = e.check(r, u)
 	if err == nil && u.Delete() && u.Dst == st.head && !u.Forces() {
 		err = engine.DeleteCurrentError(engine.ChooseHead(engine.CurrentBranch(e.repo), st.withBundles(u.Dst)), engine.ForceDeletePush)
 	}
-	if err != nil || o.DryRun {
-		res.Err, res.Forced = err, forced
-		return res
-	}
+	return forced, err
+}
+
+// staged is one decided update whose ref this push has locked and listed again.
+type staged struct {
+	u    engine.Update
+	lock *reflock.Lock
+	now  *refState // the ref under the lock
+	key  string    // the new bundle once uploaded ("" before, and for a delete)
+}
+
+// lockRef takes u's ref lock and re-lists the ref under it; the ref must not have moved
+// since the listing st (it would have been decided against a stale value).
+func (e *Engine) lockRef(ctx context.Context, st *remoteState, u engine.Update) (*staged, error) {
 	lock, err := reflock.Acquire(ctx, e.st, u.Dst+"/"+lockName, reflock.Options{TTL: e.cfg.LockTTL})
 	if err != nil {
 		if errors.Is(err, reflock.ErrLocked) {
 			err = fmt.Errorf("%s: %w", u.Dst, err)
 		} // other failures name the lock's key, which holds the ref
-		res.Err = err
-		return res
+		return nil, err
 	}
 	lock.KeepAlive(ctx) // a long upload must not let the lock go stale under us
-	defer func() {
-		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
-			e.warnf("could not release the lock of %s: %v (it expires after %s)", u.Dst, err, e.cfg.LockTTL)
-		}
-	}()
-	now, err := e.refNow(ctx, u.Dst)
-	if err != nil {
-		res.Err = err
-		return res
+	s := &staged{u: u, lock: lock}
+	if s.now, err = e.refNow(ctx, u.Dst); err != nil {
+		e.unlock(ctx, s)
+		return nil, err
 	}
-	if len(now.bundles) > 1 {
+	if len(s.now.bundles) > 1 {
 		// Under the lock every finished push has removed its old bundle, so the others
 		// were left by a push that died between upload and clean-up. The push is decided
 		// against the one readers advertise (the descendant), and replaces them all.
-		e.warnf("%s had %d bundles on the remote (a push was interrupted); this push replaces them", u.Dst, len(now.bundles))
+		e.warnf("%s had %d bundles on the remote (a push was interrupted); this push replaces them", u.Dst, len(s.now.bundles))
 	}
-	if now.hash != r.hash {
-		res.Err = fmt.Errorf("%s moved while we prepared the push: %w", u.Dst, engine.ErrFetchFirst)
-		return res
+	var was object.Hash
+	if r := st.refs[u.Dst]; r != nil {
+		was = r.hash
 	}
-	if u.Delete() {
-		res.Err = e.deleteKeys(ctx, now, "")
-		return res
+	if s.now.hash != was {
+		e.unlock(ctx, s)
+		return nil, fmt.Errorf("%s moved while we prepared the push: %w", u.Dst, engine.ErrFetchFirst)
 	}
-	key := u.Dst + "/" + u.Src.String() + bundleSuffix
-	if err := e.upload(ctx, key, u, o); err != nil {
-		res.Err = err
-		return res
+	return s, nil
+}
+
+func (e *Engine) unlock(ctx context.Context, s *staged) {
+	if err := s.lock.Release(context.WithoutCancel(ctx)); err != nil {
+		e.warnf("could not release the lock of %s: %v (it expires after %s)", s.u.Dst, err, e.cfg.LockTTL)
 	}
-	if err := lock.Lost(); err != nil {
+}
+
+// stage uploads the new bundle of a locked update (nothing for a delete). Until finish
+// removes the old bundle, withdraw takes it back and the ref is as it was.
+func (e *Engine) stage(ctx context.Context, s *staged, o engine.Options) error {
+	if s.u.Delete() {
+		return nil
+	}
+	key := s.u.Dst + "/" + s.u.Src.String() + bundleSuffix
+	if err := e.upload(ctx, key, s.u, o); err != nil {
+		return err
+	}
+	s.key = key
+	if err := s.lock.Lost(); err != nil {
 		// Someone took the lock over while we uploaded: the ref may have moved, so our
 		// bundle must not replace anything. Withdraw it; the user fetches and retries.
-		e.st.Delete(context.WithoutCancel(ctx), key)
-		res.Err = fmt.Errorf("%s: the push lock was lost during the upload (%v): %w", u.Dst, err, engine.ErrFetchFirst)
-		return res
+		e.withdraw(ctx, s)
+		return fmt.Errorf("%s: the push lock was lost during the upload (%v): %w", s.u.Dst, err, engine.ErrFetchFirst)
+	}
+	return nil
+}
+
+// withdraw deletes the bundle stage uploaded, leaving the ref as it was.
+func (e *Engine) withdraw(ctx context.Context, s *staged) {
+	if s.key == "" || s.now.hash == s.u.Src {
+		return // nothing uploaded, or the bundle is the one the ref already had
+	}
+	if err := e.st.Delete(context.WithoutCancel(ctx), s.key); err != nil {
+		e.warnf("could not withdraw the new bundle of %s: %v (run `git object-store doctor --fix`)", s.u.Dst, err)
+	}
+	s.key = ""
+}
+
+// finish switches a staged update over: the ref's old bundles go (all of them for a
+// delete), and its zip mirror is written.
+func (e *Engine) finish(ctx context.Context, s *staged) error {
+	if s.u.Delete() {
+		return e.deleteKeys(ctx, s.now, "")
 	}
 	if err := e.ensureFormat(ctx); err != nil {
 		e.warnf("%v", err)
 	}
-	if err := e.deleteKeys(ctx, now, key); err != nil {
-		e.warnf("the new bundle of %s landed but an old one could not be removed: %v (run `git object-store doctor --fix`)", u.Dst, err)
+	if err := e.deleteKeys(ctx, s.now, s.key); err != nil {
+		e.warnf("the new bundle of %s landed but an old one could not be removed: %v (run `git object-store doctor --fix`)", s.u.Dst, err)
 	}
 	if e.cfg.Zip {
-		if err := engine.PutZipMirror(ctx, e.st, e.repo, u.Dst, u.Src); err != nil {
-			e.warnf("%s was pushed but its zip mirror failed: %v", u.Dst, err)
+		if err := engine.PutZipMirror(ctx, e.st, e.repo, s.u.Dst, s.u.Src); err != nil {
+			e.warnf("%s was pushed but its zip mirror failed: %v", s.u.Dst, err)
 		}
 	}
-	res.Forced = forced
+	return nil
+}
+
+// pushOne decides one update against the listing, takes the ref's lock, checks the ref
+// did not move, uploads the new bundle, then removes the old one.
+func (e *Engine) pushOne(ctx context.Context, st *remoteState, names []string, u engine.Update, o engine.Options) engine.Result {
+	res := engine.Result{Dst: u.Dst}
+	res.Forced, res.Err = e.decide(st, names, u)
+	if res.Err != nil || o.DryRun {
+		return res
+	}
+	s, err := e.lockRef(ctx, st, u)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer e.unlock(ctx, s)
+	if res.Err = e.stage(ctx, s, o); res.Err == nil {
+		res.Err = e.finish(ctx, s)
+	}
 	return res
+}
+
+// pushAtomic lands every update or none (git push --atomic): each is decided, every
+// ref is locked (in name order, so two atomic pushes cannot each hold what the other
+// waits for), every new bundle is uploaded, and only then are the old bundles removed.
+// A failure before that switch withdraws what was uploaded and releases every lock, so
+// the remote ends as it was. Readers may see a ref's new bundle during the upload of the
+// others; the outcome, not that moment, is atomic.
+func (e *Engine) pushAtomic(ctx context.Context, st *remoteState, updates []engine.Update, o engine.Options) []engine.Result {
+	results := make([]engine.Result, len(updates))
+	failAll := func(i int, err error) []engine.Result {
+		for j := range results {
+			results[j].Dst = updates[j].Dst
+			switch {
+			case j == i:
+				results[j].Err = err
+			case results[j].Err == nil:
+				results[j].Err = engine.ErrAtomicFailed
+			}
+		}
+		return results
+	}
+	names := st.withBundles("")
+	failed := false
+	for i, u := range updates {
+		results[i].Dst = u.Dst
+		results[i].Forced, results[i].Err = e.decide(st, names, u)
+		if results[i].Err != nil {
+			failed = true
+		} else {
+			names = afterUpdate(names, u)
+		}
+	}
+	if failed {
+		return failAll(-1, nil)
+	}
+	if o.DryRun {
+		return results
+	}
+	order := make([]int, len(updates))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(updates[a].Dst, updates[b].Dst) })
+	var held []*staged
+	defer func() {
+		for _, s := range held {
+			e.unlock(ctx, s)
+		}
+	}()
+	for _, i := range order {
+		s, err := e.lockRef(ctx, st, updates[i])
+		if err != nil {
+			return failAll(i, err)
+		}
+		held = append(held, s)
+	}
+	withdrawAll := func() {
+		for _, s := range held {
+			e.withdraw(ctx, s)
+		}
+	}
+	for k, s := range held {
+		if err := e.stage(ctx, s, o); err != nil {
+			withdrawAll()
+			return failAll(order[k], err)
+		}
+	}
+	for k, s := range held {
+		if err := s.lock.Lost(); err != nil {
+			withdrawAll()
+			return failAll(order[k], fmt.Errorf("%s: the push lock was lost during the upload (%v): %w", s.u.Dst, err, engine.ErrFetchFirst))
+		}
+	}
+	for k, s := range held {
+		results[order[k]].Err = e.finish(ctx, s)
+	}
+	return results
 }
 
 // check decides an update against the listed state (the newest bundle's sha; extra

@@ -58,7 +58,7 @@ func (e *Engine) DeleteRef(ctx context.Context, ref string, force bool) error {
 		return engine.DeleteCurrentError(engine.ChooseHead(engine.CurrentBranch(e.repo), st.withBundles(ref)), engine.ForceDeleteCLI)
 	}
 	u := engine.Update{Dst: ref, Force: true} // the default branch was checked just now
-	res := e.pushOne(ctx, st, u, engine.Options{})
+	res := e.pushOne(ctx, st, st.withBundles(""), u, engine.Options{})
 	if res.Err == nil {
 		e.settleHead(ctx, st, []engine.Update{u}, []engine.Result{res})
 	}

@@ -83,8 +83,9 @@ func TestPackchainIsIncremental(t *testing.T) {
 	})
 }
 
-func TestPackchainAtomicPush(t *testing.T) {
-	forPackchain(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+// TestAtomicPush: git push --atomic lands every ref or none, on both engines.
+func TestAtomicPush(t *testing.T) {
+	forEach(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
 		url := newURL()
 		src := w.repo(2)
 		w.git(src, "push", "-q", url, "main", "main:refs/heads/other")
@@ -106,6 +107,36 @@ func TestPackchainAtomicPush(t *testing.T) {
 		}
 		if !strings.Contains(w.git(src, "ls-remote", url), "refs/heads/feature") {
 			t.Fatal("the accepted ref did not land")
+		}
+		// Two good updates with --atomic both land.
+		w.commit(src, "y.txt", "both\n")
+		w.git(src, "push", "-q", "--atomic", url, "+HEAD:refs/heads/main", "HEAD:refs/heads/feature")
+		tip := w.git(src, "rev-parse", "HEAD")
+		for _, ref := range []string{"refs/heads/main", "refs/heads/feature"} {
+			if got := w.git(src, "ls-remote", url, ref); !strings.HasPrefix(got, tip) {
+				t.Fatalf("after an atomic push of two refs %s is %q, want %s", ref, got, tip)
+			}
+		}
+		if strings.Contains(url, "engine=bundle") {
+			// A ref held by another push's lock fails the whole push after the other
+			// refs were locked: nothing lands, every lock is released.
+			st := bucket(t, url)
+			putKey(t, st, "refs/heads/other/LOCK#.lock", []byte("owner=someone-else"))
+			before := w.git(src, "ls-remote", url)
+			w.commit(src, "z.txt", "blocked\n")
+			out, err := w.try(src, "push", "--atomic", url, "HEAD:refs/heads/feature", "HEAD:refs/heads/main", "+HEAD:refs/heads/other")
+			if err == nil || !strings.Contains(out, "locked by another push") {
+				t.Fatalf("atomic push with a locked ref: %v\n%s", err, out)
+			}
+			if after := w.git(src, "ls-remote", url); after != before {
+				t.Fatalf("a failed atomic push changed the remote:\nbefore %s\nafter %s", before, after)
+			}
+			for _, k := range keys(t, st) {
+				if strings.HasSuffix(k, ".lock") && k != "refs/heads/other/LOCK#.lock" {
+					t.Fatalf("a failed atomic push left its lock %s", k)
+				}
+			}
+			w.fsck(w.clone(url))
 		}
 	})
 }
