@@ -67,5 +67,11 @@ func TestRefDirectoryConflictOnBucket(t *testing.T) {
 			t.Fatalf("clone did not say which ref it left out:\n%s", out)
 		}
 		w.fsck(dir)
+
+		// doctor names the pair; with no automatic fix it fails until one is deleted.
+		out, err = w.tool("doctor", url)
+		if err == nil || !strings.Contains(out, "problem: refs/heads/release/1.0 cannot live beside refs/heads/release") {
+			t.Fatalf("doctor on a bucket holding release and release/1.0: %v\n%s", err, out)
+		}
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"git-remote-object-store/internal/quote"
 )
 
 // ErrRefConflict refuses a new ref that cannot live beside one the remote has: one name
@@ -63,4 +65,22 @@ func DropConflicts(refs []Ref) (kept []Ref, dropped []Conflict) {
 		kept = append(kept, r)
 	}
 	return kept, dropped
+}
+
+// ConflictFindings reports, for doctor, each ref of refs that git cannot hold beside
+// another (DropConflicts): clones see only the shorter one. There is no automatic fix:
+// which of the two to delete is the user's choice.
+func ConflictFindings(refs []RefInfo) []Finding {
+	var listed []Ref
+	for _, r := range refs {
+		if r.Hash != "" {
+			listed = append(listed, Ref{Name: r.Name})
+		}
+	}
+	_, dropped := DropConflicts(listed)
+	var out []Finding
+	for _, c := range dropped {
+		out = append(out, Finding{What: fmt.Sprintf("%s cannot live beside %s in a git repository, so clones and fetches leave it out; delete one of them (git object-store delete-branch)", quote.C(c.Dropped), quote.C(c.Kept))})
+	}
+	return out
 }

@@ -51,3 +51,11 @@ func TestDropConflicts(t *testing.T) {
 		t.Errorf("dropped (-want +got):\n%s", diff)
 	}
 }
+
+func TestConflictFindings(t *testing.T) {
+	refs := []RefInfo{{Name: "refs/heads/a", Hash: "1"}, {Name: "refs/heads/a/b", Hash: "2"}, {Name: "refs/heads/c/d", Protected: true}, {Name: "refs/heads/c", Hash: "3"}}
+	f := ConflictFindings(refs)
+	if len(f) != 1 || f[0].Fix != nil || f[0].What != "refs/heads/a/b cannot live beside refs/heads/a in a git repository, so clones and fetches leave it out; delete one of them (git object-store delete-branch)" {
+		t.Fatalf("ConflictFindings = %+v", f)
+	}
+}

@@ -87,15 +87,19 @@ func Doctor(ctx context.Context, url string, o DoctorOptions, out io.Writer) boo
 	for _, n := range d.Notes {
 		fmt.Fprintf(out, "note %s\n", n)
 	}
+	// A pair like release and release/1.0 (an older client let it in) is damage neither
+	// engine's own doctor sees: each ref on its own is fine.
+	refs, _, err := e.Refs(ctx)
+	if err != nil {
+		say(false, "refs: %v", err)
+		return false
+	}
+	d.Findings = append(d.Findings, engine.ConflictFindings(refs)...)
 	if loc.Zip {
 		// git never calls the helper for an up-to-date ref, so a remote that gained
 		// zip=1 after its refs were pushed lacks their mirrors until doctor --fix (or the
 		// next push that changes something) writes them.
-		refs, _, err := e.Refs(ctx)
-		var zips []engine.Finding
-		if err == nil {
-			zips, err = engine.ZipFindings(ctx, st, refs, o.Repo)
-		}
+		zips, err := engine.ZipFindings(ctx, st, refs, o.Repo)
 		if err != nil {
 			say(false, "zip mirrors: %v", err)
 			return false
