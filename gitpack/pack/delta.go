@@ -62,21 +62,7 @@ func ApplyDeltaTo(dst, base, delta []byte) ([]byte, error) {
 			continue
 		}
 		var off, size int
-		for k := uint(0); k < 4; k++ {
-			if op&(1<<k) != 0 {
-				off |= int(delta[i]) << (8 * k)
-				i++
-			}
-		}
-		for k := uint(0); k < 3; k++ {
-			if op&(0x10<<k) != 0 {
-				size |= int(delta[i]) << (8 * k)
-				i++
-			}
-		}
-		if size == 0 {
-			size = 0x10000
-		}
+		off, size, i = copyArgs(delta, i, op)
 		out = append(out, base[off:off+size]...)
 	}
 	return out, nil
@@ -174,21 +160,7 @@ func WriteDelta(w io.Writer, base, delta []byte) (int64, error) {
 			i += int(op)
 		} else {
 			var off, size int
-			for k := uint(0); k < 4; k++ {
-				if op&(1<<k) != 0 {
-					off |= int(delta[i]) << (8 * k)
-					i++
-				}
-			}
-			for k := uint(0); k < 3; k++ {
-				if op&(0x10<<k) != 0 {
-					size |= int(delta[i]) << (8 * k)
-					i++
-				}
-			}
-			if size == 0 {
-				size = 0x10000
-			}
+			off, size, i = copyArgs(delta, i, op)
 			piece = base[off : off+size]
 		}
 		if _, err := w.Write(piece); err != nil {
@@ -196,4 +168,26 @@ func WriteDelta(w io.Writer, base, delta []byte) (int64, error) {
 		}
 	}
 	return dstSize, nil
+}
+
+// copyArgs decodes the offset and size of the copy instruction op whose argument bytes
+// start at delta[i], returning the index after them. The delta was checked first, so
+// the bytes are there.
+func copyArgs(delta []byte, i int, op byte) (off, size, next int) {
+	for k := uint(0); k < 4; k++ {
+		if op&(1<<k) != 0 {
+			off |= int(delta[i]) << (8 * k)
+			i++
+		}
+	}
+	for k := uint(0); k < 3; k++ {
+		if op&(0x10<<k) != 0 {
+			size |= int(delta[i]) << (8 * k)
+			i++
+		}
+	}
+	if size == 0 {
+		size = 0x10000
+	}
+	return off, size, i
 }
