@@ -68,7 +68,11 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 				}
 				return engine.ListOnly(e), nil
 			}
-			return r.Engine(repo, stderr)
+			e, err := r.Engine(repo, stderr)
+			if err != nil {
+				return nil, err
+			}
+			return reloadBeforeFetch{e, repo}, nil
 		},
 		Resolve: func(src string) (object.Hash, error) {
 			if repo == nil {
@@ -90,4 +94,18 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 		return exitFail
 	}
 	return exitOK
+}
+
+// reloadBeforeFetch re-reads the repository's configuration before a fetch: git clone
+// sets the new repository's object format after the helper listed the remote's refs.
+type reloadBeforeFetch struct {
+	engine.Transport
+	repo *gitpack.Repo
+}
+
+func (t reloadBeforeFetch) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options) error {
+	if err := t.repo.Reload(); err != nil {
+		return err
+	}
+	return t.Transport.Fetch(ctx, wants, o)
 }

@@ -76,6 +76,51 @@ type remoteState struct {
 	// headETag is the HEAD key's version ("" when there is none): settleHead replaces it
 	// only if nobody else did first.
 	headETag string
+	// format is the hash function the bundles' names use (0: no bundles yet).
+	format object.Format
+}
+
+// settleFormat decides the remote's object format from the bundles' names: scan put the
+// sha1-length names in st and the others in odd. A remote of one format is that format
+// (a clone learns it from List before git sets up the new repository); a remote with
+// both is damaged, and the format of the local repository (sha1 without one) wins, with
+// a warning for each bundle left out.
+func (e *Engine) settleFormat(st *remoteState, odd []store.Info) object.Format {
+	sha1s := 0
+	for _, r := range st.refs {
+		sha1s += len(r.bundles)
+	}
+	keep := object.SHA1
+	switch {
+	case len(odd) == 0 && sha1s == 0:
+		return 0
+	case sha1s == 0:
+		keep = object.SHA256
+	case len(odd) > 0 && e.repo != nil:
+		keep = e.repo.Format()
+	}
+	if keep == object.SHA256 {
+		for _, r := range st.refs { // every sha1-named bundle is out
+			for _, b := range r.bundles {
+				e.warnf("ignoring %s: a 40-digit id on a sha256 remote", quote.Q(b.Key))
+			}
+			r.bundles = nil
+		}
+	}
+	for _, b := range odd {
+		if len(bundleHex(b.Key)) != keep.HexSize() {
+			e.warnf("ignoring %s: a %d-digit id on a %s remote", quote.Q(b.Key), len(bundleHex(b.Key)), keep)
+			continue
+		}
+		m := bundleKeyRE.FindStringSubmatch(b.Key)
+		r := st.refs[m[1]]
+		if r == nil {
+			r = &refState{}
+			st.refs[m[1]] = r
+		}
+		r.bundles = append(r.bundles, b)
+	}
+	return keep
 }
 
 // withBundles is the names of the refs that have a bundle (branches and tags), except
@@ -106,10 +151,7 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 		}
 		return r
 	}
-	var format object.Format // unknown without a local repository (management verbs)
-	if e.repo != nil {
-		format = e.repo.Format()
-	}
+	var odd []store.Info // bundles named by an id of the other hash function's length
 	err := e.st.List(ctx, "refs/", func(info store.Info) error {
 		key := info.Key
 		switch {
@@ -135,8 +177,8 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 			e.warnf("ignoring %s: invalid ref name: %v", quote.Q(key), err)
 			return nil
 		}
-		if format != 0 && len(hex) != format.HexSize() {
-			e.warnf("ignoring %s: a %d-digit id in a %s repository", quote.Q(key), len(hex), format)
+		if len(hex) != object.SHA1.HexSize() {
+			odd = append(odd, info)
 			return nil
 		}
 		r := get(ref)
@@ -146,6 +188,7 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 	if err != nil {
 		return nil, err // a *store.Error names the listing
 	}
+	st.format = e.settleFormat(st, odd)
 	refNames := make([]string, 0, len(st.refs))
 	for ref := range st.refs {
 		refNames = append(refNames, ref)

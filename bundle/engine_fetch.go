@@ -24,6 +24,9 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 	if err != nil {
 		return err
 	}
+	if err := engine.CheckFormat(st.format, e.repo.Format()); err != nil {
+		return err
+	}
 	keys := map[object.Hash]string{}
 	var order []object.Hash
 	for _, w := range wants {

@@ -25,6 +25,9 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 	if err != nil {
 		return nil, err
 	}
+	if err := engine.CheckFormat(st.format, e.repo.Format()); err != nil {
+		return nil, err
+	}
 	if len(st.refs) == 0 && st.head == "" && !o.DryRun {
 		// The first push to a remote: the locks rely on conditional writes, so check
 		// that the server honours them rather than risk silently lost updates.

@@ -10,6 +10,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"git-remote-object-store/gitpack/object"
@@ -82,4 +83,18 @@ type RefInfo struct {
 	Name      string
 	Hash      string // "" when only a protection marker exists
 	Protected bool
+}
+
+// ErrObjectFormat: the remote and the local repository use different hash functions
+// (sha1 and sha256). git cannot move objects between them, so neither fetch nor push may
+// start: a push would leave a remote that cannot be cloned back.
+var ErrObjectFormat = errors.New("mismatched object formats")
+
+// CheckFormat refuses a transfer between a remote of format remote and a local repository
+// of format local; a zero remote format (an empty remote) goes with anything.
+func CheckFormat(remote, local object.Format) error {
+	if remote == 0 || remote == local {
+		return nil
+	}
+	return fmt.Errorf("%w: the remote is %s, this repository %s (clone the remote into a new repository, or push to an empty remote)", ErrObjectFormat, remote, local)
 }

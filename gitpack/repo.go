@@ -150,6 +150,24 @@ func (r *Repo) ObjectDir() string { return r.objDirs[0] }
 // Config is the repository's configuration as read at Open.
 func (r *Repo) Config() *gitconfig.Config { return r.config }
 
+// Reload reads the configuration again. git clone starts its helper on a repository it
+// made with the default object format and rewrites that configuration once the helper
+// has said the remote's format, before it asks for objects; a helper calls Reload between
+// the two so that it writes objects in the format the repository now has.
+func (r *Repo) Reload() error {
+	c, err := gitconfig.ReadFile(filepath.Join(r.commonDir, "config"))
+	if err != nil {
+		return fmt.Errorf("reload repository %s: %w", r.gitDir, err)
+	}
+	oldConfig, oldFormat := r.config, r.format
+	r.config = c
+	if err := r.checkFormat(); err != nil {
+		r.config, r.format = oldConfig, oldFormat
+		return fmt.Errorf("reload repository %s: %w", r.gitDir, err)
+	}
+	return nil
+}
+
 // Close releases open pack files.
 func (r *Repo) Close() error {
 	r.mu.Lock()

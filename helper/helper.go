@@ -36,6 +36,9 @@ type session struct {
 	eng  engine.Transport
 	opts engine.Options
 	cas  map[string]string // dst → expected hex ("" = must not exist)
+	// objectFormat: git asked for the remote's object format (sha1 or sha256) ahead of
+	// the refs in each listing.
+	objectFormat bool
 }
 
 // Run serves one helper session until git sends a blank line or closes stdin.
@@ -100,7 +103,7 @@ func (s *session) command(ctx context.Context, line string) error {
 	cmd, arg, _ := strings.Cut(line, " ")
 	switch cmd {
 	case "capabilities":
-		fmt.Fprint(s.out, "option\nfetch\npush\n\n")
+		fmt.Fprint(s.out, "option\nfetch\npush\nobject-format\n\n")
 		return nil
 	case "list":
 		return s.list(ctx, arg == "for-push")
@@ -129,6 +132,15 @@ func (s *session) list(ctx context.Context, forPush bool) error {
 	refs, dropped := engine.DropConflicts(refs)
 	for _, c := range dropped {
 		fmt.Fprintf(s.cfg.Stderr, "warning: ignoring the remote's %s: git cannot hold it beside %s (delete one of them with git object-store delete-branch)\n", c.Dropped, c.Kept)
+	}
+	if s.objectFormat {
+		// The ids say the format; an empty remote says nothing and git assumes sha1.
+		for _, r := range refs {
+			if !r.Hash.IsZero() {
+				fmt.Fprintf(s.out, ":object-format %s\n", r.Hash.Format())
+				break
+			}
+		}
 	}
 	for _, r := range refs {
 		switch {
@@ -164,6 +176,9 @@ func (s *session) option(ctx context.Context, arg string) {
 		s.opts.DryRun = val == "true"
 	case "cloning":
 		s.opts.Cloning = val == "true"
+	case "object-format":
+		// git sends it bare (older) or with "true": either way it wants the format line.
+		s.objectFormat = val == "" || val == "true"
 	case "followtags":
 		// Tags come with their refs when git asks for them; nothing to do.
 	case "cas":

@@ -45,8 +45,9 @@ func (f *fakeEngine) Push(_ context.Context, u []engine.Update, o engine.Options
 }
 
 var (
-	h1 = strings.Repeat("1", 40)
-	h2 = strings.Repeat("2", 40)
+	h1   = strings.Repeat("1", 40)
+	h2   = strings.Repeat("2", 40)
+	h256 = strings.Repeat("a", 64)
 )
 
 func run(t *testing.T, f *fakeEngine, in string) (string, string, error) {
@@ -66,11 +67,19 @@ func run(t *testing.T, f *fakeEngine, in string) (string, string, error) {
 
 func TestTranscripts(t *testing.T) {
 	main, _ := object.ParseHash(h1)
+	main256, _ := object.ParseHash(h256)
 	cases := []struct {
 		name, in, want string
 		eng            *fakeEngine
 	}{
-		{"capabilities", "capabilities\n\n", "option\nfetch\npush\n\n", &fakeEngine{}},
+		{"capabilities", "capabilities\n\n", "option\nfetch\npush\nobject-format\n\n", &fakeEngine{}},
+		{"object format of sha256 ids", "option object-format true\nlist\n\n", "ok\n:object-format sha256\n" + h256 + " refs/heads/main\n\n",
+			&fakeEngine{refs: []engine.Ref{{Name: "refs/heads/main", Hash: main256}}}},
+		{"object format, bare option (older git)", "option object-format\nlist for-push\n\n", "ok\n:object-format sha1\n" + h1 + " refs/heads/main\n\n",
+			&fakeEngine{refs: []engine.Ref{{Name: "refs/heads/main", Hash: main}}}},
+		{"object format of an empty remote is git's default", "option object-format true\nlist\n\n", "ok\n\n", &fakeEngine{}},
+		{"no format line unless asked", "list\n\n", h256 + " refs/heads/main\n\n",
+			&fakeEngine{refs: []engine.Ref{{Name: "refs/heads/main", Hash: main256}}}},
 		{"list with symref", "list\n\n", "@refs/heads/main HEAD\n" + h1 + " refs/heads/main\n\n",
 			&fakeEngine{refs: []engine.Ref{{Name: "HEAD", Symref: "refs/heads/main"}, {Name: "refs/heads/main", Hash: main}}}},
 		{"empty list", "list for-push\n\n", "\n", &fakeEngine{}},
@@ -144,11 +153,15 @@ func TestProtocolErrors(t *testing.T) {
 
 func FuzzHelperInput(f *testing.F) {
 	f.Add("capabilities\nlist\noption progress true\nfetch " + h1 + " refs/heads/main\n\npush +a:b\n\n")
+	f.Add("option object-format true\nlist for-push\nfetch " + h256 + " refs/heads/main\n\n")
+	f.Add("option depth 1\noption deepen-since 1700000000\noption deepen-not refs/heads/x\noption deepen-relative true\nfetch " + h1 + " HEAD\n\n")
+	f.Add("option filter blob:none\noption from-promisor true\nfetch " + h1 + " HEAD\n\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		out, _, _ := run(t, &fakeEngine{}, in)
+		main256, _ := object.ParseHash(h256)
+		out, _, _ := run(t, &fakeEngine{refs: []engine.Ref{{Name: "refs/heads/main", Hash: main256}}}, in)
 		// Whatever git sends, stdout carries only protocol lines.
 		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			if line == "" || line == "ok" || line == "unsupported" || line == "option" || line == "fetch" || line == "push" ||
+			if line == "" || line == "ok" || line == "unsupported" || line == "option" || line == "fetch" || line == "push" || line == "object-format" || line == ":object-format sha256" || line == h256+" refs/heads/main" ||
 				strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "error ") || strings.HasPrefix(line, "@") {
 				continue
 			}

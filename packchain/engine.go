@@ -89,10 +89,24 @@ func (e *Engine) load(ctx context.Context) (*Manifest, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", ManifestKey, err)
 	}
-	if e.repo != nil && m.Format() != e.repo.Format() {
-		return nil, "", fmt.Errorf("%w: the remote is %s, this repository %s", ErrManifest, m.ObjectFormat, e.repo.Format())
-	}
 	return m, info.ETag, nil
+}
+
+// loadFor is load for a transfer with the local repository: the remote's object format
+// must be the repository's. (List and the management verbs read any format: a clone
+// learns the format from List before git sets up the new repository for it.)
+func (e *Engine) loadFor(ctx context.Context) (*Manifest, string, error) {
+	m, etag, err := e.load(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if etag == "" {
+		return m, etag, nil // empty: a fresh manifest in the repository's own format
+	}
+	if err := engine.CheckFormat(m.Format(), e.repo.Format()); err != nil {
+		return nil, "", err
+	}
+	return m, etag, nil
 }
 
 // List implements engine.Transport.

@@ -14,7 +14,7 @@ import (
 // prerequisites the repository lacks become missing too. Wanted commits no pack names as
 // a tip (a ref moved to an older commit) are found by downloading the remaining packs.
 func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options) error {
-	m, _, err := e.load(ctx)
+	m, _, err := e.loadFor(ctx)
 	if err != nil {
 		return err
 	}

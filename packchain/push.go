@@ -26,7 +26,7 @@ func (e *Engine) Push(ctx context.Context, updates []engine.Update, o engine.Opt
 	window := PushWindow()
 	rep := &repairer{e: e}
 	for try := 0; try < maxCASTries; try++ {
-		m, etag, err := e.load(ctx)
+		m, etag, err := e.loadFor(ctx)
 		if err != nil {
 			return nil, err
 		}
