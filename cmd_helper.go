@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/gitconfig"
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/helper"
 	"git-remote-object-store/lfs"
@@ -74,6 +76,7 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 			}
 			return reloadBeforeFetch{e, repo}, nil
 		},
+		FullClone: func() error { return notPartial(repo, args[0]) },
 		Resolve: func(src string) (object.Hash, error) {
 			if repo == nil {
 				return object.Hash{}, engine.ErrNoRepository
@@ -108,4 +111,26 @@ func (t reloadBeforeFetch) Fetch(ctx context.Context, wants []engine.Ref, o engi
 		return err
 	}
 	return t.Transport.Fetch(ctx, wants, o)
+}
+
+// notPartial undoes what git clone --filter wrote before the fetch (the remote as a
+// promisor, its filter, and extensions.partialclone when it names the remote): the
+// helper fetched every object, so the clone is an ordinary one and later fetches must
+// not ask for filters or lazy fetches the remote cannot serve.
+func notPartial(repo *gitpack.Repo, remoteName string) error {
+	if repo == nil {
+		return nil
+	}
+	path := filepath.Join(repo.CommonDir(), "config")
+	for _, key := range []string{"promisor", "partialclonefilter"} {
+		if err := gitconfig.Unset(path, "remote", remoteName, key); err != nil {
+			return fmt.Errorf("make the clone a full one: %w", err)
+		}
+	}
+	if repo.Config().Get("extensions", "", "partialclone") == remoteName {
+		if err := gitconfig.Unset(path, "extensions", "", "partialclone"); err != nil {
+			return fmt.Errorf("make the clone a full one: %w", err)
+		}
+	}
+	return repo.Reload()
 }

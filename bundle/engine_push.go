@@ -402,6 +402,10 @@ func (e *Engine) upload(ctx context.Context, key string, u engine.Update, o engi
 	body := engine.CountingReader(pr, o.Progress, "Writing "+key, -1)
 	_, err := engine.PutResumable(ctx, e.st, key, body, -1, store.Cond{}, e.resumeOptions())
 	pr.CloseWithError(errors.New("upload ended"))
+	var missing *gitpack.MissingObjectError
+	if errors.As(err, &missing) {
+		return missing // about the local repository, not the upload it stopped
+	}
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}

@@ -26,5 +26,12 @@ func (r *Repo) WritePack(w io.Writer, wants, haves []object.Hash, opt PackOption
 	if err != nil {
 		return PackResult{}, err
 	}
+	// The walk read every commit and tree but no blob: a partial clone lacks some, and
+	// that must be said before the first byte of the pack goes anywhere.
+	for _, o := range objs {
+		if o.Type == object.Blob && !r.Has(o.Hash) {
+			return PackResult{}, r.missing(o.Hash, o.Type, o.Path)
+		}
+	}
 	return packer.Write(w, r, objs, packer.Options{Format: r.format, Progress: opt.Progress})
 }

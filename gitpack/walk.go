@@ -2,6 +2,7 @@ package gitpack
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -379,6 +380,9 @@ func (w *walker) visitRead(start object.Hash, path string, slot *treeSlot, fn Wa
 			continue
 		}
 		t, data, err := w.read(p)
+		if errors.Is(err, ErrNotFound) {
+			return w.r.missing(p.h, p.t, p.path)
+		}
 		if err != nil {
 			return fmt.Errorf("walk %s: %w", p.h, err)
 		}

@@ -27,6 +27,10 @@ type Config struct {
 	Resolve func(src string) (object.Hash, error)
 	// Stderr receives warnings, progress and refusal details.
 	Stderr io.Writer
+	// FullClone, when set, is called after a clone that asked for a --filter fetched
+	// everything instead: git recorded the remote as a partial-clone promisor before the
+	// fetch, and FullClone takes that back so the clone is an ordinary full one.
+	FullClone func() error
 }
 
 type session struct {
@@ -39,6 +43,7 @@ type session struct {
 	// objectFormat: git asked for the remote's object format (sha1 or sha256) ahead of
 	// the refs in each listing.
 	objectFormat bool
+	filter       string // the --filter git asked for, which no engine applies
 }
 
 // Run serves one helper session until git sends a blank line or closes stdin.
@@ -176,6 +181,10 @@ func (s *session) option(ctx context.Context, arg string) {
 		s.opts.DryRun = val == "true"
 	case "cloning":
 		s.opts.Cloning = val == "true"
+	case "filter":
+		// Neither layout can serve part of a commit's objects: every fetch is whole.
+		s.filter = val
+		reply = "unsupported"
 	case "object-format":
 		// git sends it bare (older) or with "true": either way it wants the format line.
 		s.objectFormat = val == "" || val == "true"
@@ -249,6 +258,15 @@ func (s *session) fetch(ctx context.Context, first string) error {
 	}
 	if err := e.Fetch(ctx, wants, s.opts); err != nil {
 		return err
+	}
+	if s.filter != "" {
+		fmt.Fprintf(s.cfg.Stderr, "warning: this remote cannot filter objects (--filter=%s): fetched them all\n", s.filter)
+		if s.opts.Cloning && s.cfg.FullClone != nil {
+			if err := s.cfg.FullClone(); err != nil {
+				return err
+			}
+		}
+		s.filter = "" // said once
 	}
 	s.out.WriteString("\n")
 	return nil

@@ -169,3 +169,35 @@ func FuzzHelperInput(f *testing.F) {
 		}
 	})
 }
+
+// TestFilterFetchesEverything: a --filter is answered "unsupported" and, once the fetch
+// brought everything, said on stderr; only a clone has its promisor settings undone.
+func TestFilterFetchesEverything(t *testing.T) {
+	for _, cloning := range []bool{false, true} {
+		called := 0
+		var out, errw bytes.Buffer
+		in := "option filter blob:none\n"
+		if cloning {
+			in += "option cloning true\n"
+		}
+		in += "fetch " + h1 + " refs/heads/main\n\n"
+		err := Run(t.Context(), strings.NewReader(in), &out, Config{
+			Open:      func(context.Context) (engine.Transport, error) { return &fakeEngine{}, nil },
+			Stderr:    &errw,
+			FullClone: func() error { called++; return nil },
+		})
+		wantOut := "unsupported\n\n"
+		if cloning {
+			wantOut = "unsupported\nok\n\n"
+		}
+		if err != nil || out.String() != wantOut {
+			t.Fatalf("cloning=%v: %v, stdout %q, want %q", cloning, err, out.String(), wantOut)
+		}
+		if want := "warning: this remote cannot filter objects (--filter=blob:none): fetched them all\n"; errw.String() != want {
+			t.Errorf("cloning=%v: stderr %q, want %q", cloning, errw.String(), want)
+		}
+		if want := map[bool]int{false: 0, true: 1}[cloning]; called != want {
+			t.Errorf("cloning=%v: FullClone called %d times, want %d", cloning, called, want)
+		}
+	}
+}

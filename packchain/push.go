@@ -255,6 +255,10 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	var missing *gitpack.MissingObjectError
+	if errors.As(err, &missing) {
+		return nil, upload{}, missing // about the local repository: say it plainly
+	}
 	if err != nil {
 		return nil, upload{}, fmt.Errorf("write pack: %w", err)
 	}
