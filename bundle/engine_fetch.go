@@ -15,6 +15,9 @@ import (
 // changed between list and fetch, or the bucket is damaged).
 var ErrNoBundle = errors.New("no bundle on the remote holds the wanted commit")
 
+// ErrShallowPush: a push from a shallow clone, which cannot write a whole-history bundle.
+var ErrShallowPush = errors.New("shallow update not allowed")
+
 // Fetch downloads the bundle of every wanted ref the local repository lacks, several at
 // once, each streamed straight into the indexer (and checked as git's fetch checks, when
 // fetch.fsckObjects or transfer.fsckObjects is set). A bundle shared by several refs
@@ -29,8 +32,9 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 	}
 	keys := map[object.Hash]string{}
 	var order []object.Hash
+	deepening := engine.Deepening(e.repo, o)
 	for _, w := range wants {
-		if _, dup := keys[w.Hash]; dup || e.repo.Has(w.Hash) {
+		if _, dup := keys[w.Hash]; dup || e.repo.Has(w.Hash) && !deepening {
 			continue
 		}
 		key := ""
@@ -61,7 +65,7 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 	if err != nil {
 		return err
 	}
-	if err := in.Commit(); err != nil {
+	if err := engine.CommitFetch(e.repo, in, wants, o); err != nil {
 		return fmt.Errorf("fetch: %w", err)
 	}
 	return nil

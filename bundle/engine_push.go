@@ -406,6 +406,10 @@ func (e *Engine) upload(ctx context.Context, key string, u engine.Update, o engi
 	if errors.As(err, &missing) {
 		return missing // about the local repository, not the upload it stopped
 	}
+	var shallow *gitpack.ShallowError
+	if errors.As(err, &shallow) {
+		return fmt.Errorf("%w: this repository is a shallow clone, and the bundle engine stores each ref's whole history, which it does not have: run git fetch --unshallow, then push again", ErrShallowPush)
+	}
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}

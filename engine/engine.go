@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 
+	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
 )
 
@@ -66,6 +67,9 @@ type Options struct {
 	Cloning   bool // fetch is the first fetch of a "git clone"
 	DryRun    bool // push: decide and report every ref, change nothing
 	Atomic    bool // push: all updates land or none does (only when Caps.Atomic)
+	// Deepen: fetch a shallow history (--depth, --deepen, --shallow-since,
+	// --shallow-exclude, --unshallow); the zero value fetches whole histories.
+	Deepen gitpack.Deepen
 }
 
 // Caps says what an engine can honour, so the helper answers "option" truthfully.
@@ -97,4 +101,24 @@ func CheckFormat(remote, local object.Format) error {
 		return nil
 	}
 	return fmt.Errorf("%w: the remote is %s, this repository %s (clone the remote into a new repository, or push to an empty remote)", ErrObjectFormat, remote, local)
+}
+
+// CommitFetch installs what a fetch staged in in: everything, or, for a shallow fetch or
+// any fetch into a shallow repository, just the history the shallow boundary lets in
+// (and the boundary is updated).
+func CommitFetch(repo *gitpack.Repo, in *gitpack.Incoming, wants []Ref, o Options) error {
+	if !o.Deepen.Shallow() && !repo.IsShallow() {
+		return in.Commit()
+	}
+	hs := make([]object.Hash, len(wants))
+	for i, w := range wants {
+		hs[i] = w.Hash
+	}
+	return in.CommitShallow(hs, o.Deepen)
+}
+
+// Deepening reports whether a fetch with o must extend the repository's shallow history
+// even where it has the wanted commits (--deepen, --unshallow, a larger --depth).
+func Deepening(repo *gitpack.Repo, o Options) bool {
+	return o.Deepen.Shallow() && repo.IsShallow()
 }

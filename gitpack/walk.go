@@ -26,6 +26,14 @@ type WalkFunc func(h object.Hash, t object.Type, path string) error
 // ignored. Gitlinks (submodule commits) are not followed.
 func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 	cw := &commitWalk{r: r, info: map[object.Hash]*commitInfo{}}
+	if boundary, err := r.ShallowCommits(); err != nil {
+		return err
+	} else if len(boundary) > 0 {
+		cw.shallow = object.NewSet(len(boundary))
+		for _, h := range boundary {
+			cw.shallow.Add(h)
+		}
+	}
 	w := &walker{r: r, seen: object.NewSet(1 << 10)}
 	var others []pending // wanted trees and blobs, and tag targets that are not commits
 	var tags []object.Hash
@@ -73,6 +81,13 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 	commits, err := cw.run()
 	if err != nil {
 		return err
+	}
+	for _, c := range commits {
+		if cw.info[c].shallow {
+			// What is sent must be whole: the other side would hold a commit
+			// without the parents it names.
+			return &ShallowError{Commit: c}
+		}
 	}
 	// Everything the edge commits' trees hold is on the other side already.
 	for _, c := range commits {
@@ -128,15 +143,17 @@ type commitInfo struct {
 	tree    object.Hash
 	parents []object.Hash
 	bad     bool // uninteresting: reachable from a have
+	shallow bool // on the repository's shallow boundary
 	queued  bool
 	done    bool // its parents have been queued
 }
 
 // commitWalk is the date-ordered walk of git's limit_list.
 type commitWalk struct {
-	r     *Repo
-	info  map[object.Hash]*commitInfo
-	queue commitQueue
+	r       *Repo
+	shallow *object.Set // the shallow boundary (nil in a complete repository)
+	info    map[object.Hash]*commitInfo
+	queue   commitQueue
 }
 
 func (cw *commitWalk) load(h object.Hash, data []byte) (*commitInfo, error) {
@@ -158,6 +175,11 @@ func (cw *commitWalk) load(h object.Hash, data []byte) (*commitInfo, error) {
 		return nil, fmt.Errorf("walk %s: %w", h, err)
 	}
 	ci := &commitInfo{date: committerTime(data).Unix(), tree: tree, parents: parents}
+	if cw.shallow != nil && cw.shallow.Has(h) {
+		// On a shallow clone's boundary: its parents are not here, and git reads it as
+		// having none.
+		ci.parents, ci.shallow = nil, true
+	}
 	cw.info[h] = ci
 	return ci, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack/object"
@@ -43,7 +44,9 @@ type session struct {
 	// objectFormat: git asked for the remote's object format (sha1 or sha256) ahead of
 	// the refs in each listing.
 	objectFormat bool
-	filter       string // the --filter git asked for, which no engine applies
+	filter       string       // the --filter git asked for, which no engine applies
+	listed       []engine.Ref // the last listing, for deepen-not's ref names
+	deepenNot    []string
 }
 
 // Run serves one helper session until git sends a blank line or closes stdin.
@@ -135,6 +138,7 @@ func (s *session) list(ctx context.Context, forPush bool) error {
 	// git cannot take both of a pair like release and release/1.0 (an older client let
 	// such pairs onto a remote): advertise the shorter, so clones and fetches still work.
 	refs, dropped := engine.DropConflicts(refs)
+	s.listed = refs
 	for _, c := range dropped {
 		fmt.Fprintf(s.cfg.Stderr, "warning: ignoring the remote's %s: git cannot hold it beside %s (delete one of them with git object-store delete-branch)\n", c.Dropped, c.Kept)
 	}
@@ -181,6 +185,30 @@ func (s *session) option(ctx context.Context, arg string) {
 		s.opts.DryRun = val == "true"
 	case "cloning":
 		s.opts.Cloning = val == "true"
+	case "depth":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			reply = "error depth wants a number of commits"
+			break
+		}
+		s.opts.Deepen.Depth = n
+	case "deepen-relative":
+		s.opts.Deepen.Relative = val == "true"
+	case "deepen-since":
+		t, err := parseSince(val, time.Now())
+		if err != nil {
+			reply = "error " + oneLine(err.Error())
+			break
+		}
+		s.opts.Deepen.Since = t
+	case "deepen-not":
+		if val == "" {
+			reply = "error deepen-not wants a ref"
+			break
+		}
+		s.deepenNot = append(s.deepenNot, val)
+	case "update-shallow":
+		// The shallow boundary is always brought up to date with what a fetch brings.
 	case "filter":
 		// Neither layout can serve part of a commit's objects: every fetch is whole.
 		s.filter = val
@@ -256,6 +284,14 @@ func (s *session) fetch(ctx context.Context, first string) error {
 	if err != nil {
 		return err
 	}
+	s.opts.Deepen.Not = nil
+	for _, name := range s.deepenNot {
+		h, ok := s.resolve(name)
+		if !ok {
+			return fmt.Errorf("--shallow-exclude=%s: the remote has no such ref", name)
+		}
+		s.opts.Deepen.Not = append(s.opts.Deepen.Not, h)
+	}
 	if err := e.Fetch(ctx, wants, s.opts); err != nil {
 		return err
 	}
@@ -280,3 +316,17 @@ func clip(s string) string {
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// resolve finds name among the listed refs as a git server reads a short ref name in
+// deepen-not: exactly, then under refs/, refs/tags/, refs/heads/ and refs/remotes/.
+func (s *session) resolve(name string) (object.Hash, bool) {
+	for _, pattern := range []string{"%s", "refs/%s", "refs/tags/%s", "refs/heads/%s", "refs/remotes/%s", "refs/remotes/%s/HEAD"} {
+		full := fmt.Sprintf(pattern, name)
+		for _, r := range s.listed {
+			if r.Name == full && !r.Hash.IsZero() {
+				return r.Hash, true
+			}
+		}
+	}
+	return object.Hash{}, false
+}

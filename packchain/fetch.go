@@ -44,9 +44,11 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 			}
 		}
 	}
-	if len(missing) > 0 {
+	// A deeper history lies in packs whose tips a shallow repository has.
+	deepening := engine.Deepening(e.repo, o)
+	if len(missing) > 0 || deepening {
 		for _, p := range m.Packs {
-			if !taken[p.Name] && !allLocal(e.repo, hashes(p.Tips)) {
+			if !taken[p.Name] && (deepening || !allLocal(e.repo, hashes(p.Tips))) {
 				chosen, taken[p.Name] = append(chosen, p), true
 			}
 		}
@@ -64,7 +66,7 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 			return fmt.Errorf("fetch %s: %s is in no pack of the remote (damaged manifest; run `git object-store doctor`)", w.Name, w.Hash)
 		}
 	}
-	if err := in.Commit(); err != nil {
+	if err := engine.CommitFetch(e.repo, in, wants, o); err != nil {
 		return fmt.Errorf("fetch: %w", err)
 	}
 	return nil

@@ -256,8 +256,9 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 		err = cerr
 	}
 	var missing *gitpack.MissingObjectError
-	if errors.As(err, &missing) {
-		return nil, upload{}, missing // about the local repository: say it plainly
+	var shallow *gitpack.ShallowError
+	if errors.As(err, &missing) || errors.As(err, &shallow) {
+		return nil, upload{}, err // about the local repository: say it plainly
 	}
 	if err != nil {
 		return nil, upload{}, fmt.Errorf("write pack: %w", err)
