@@ -83,6 +83,10 @@ func TestZipMirrorEqualsGitArchive(t *testing.T) {
 		os.MkdirAll(filepath.Join(src, "deep/dir"), 0o755)
 		os.WriteFile(filepath.Join(src, "deep/dir/x.txt"), []byte("x\n"), 0o644)
 		os.Symlink("deep/dir/x.txt", filepath.Join(src, "link"))
+		// .gitattributes shape the mirror as they shape git archive's output.
+		os.WriteFile(filepath.Join(src, ".gitattributes"), []byte("secret.txt export-ignore\n*.in export-subst\n"), 0o644)
+		os.WriteFile(filepath.Join(src, "secret.txt"), []byte("not for the pipeline\n"), 0o644)
+		os.WriteFile(filepath.Join(src, "version.in"), []byte("$Format:%H %ci %an$\n"), 0o644)
 		w.git(src, "add", "-A")
 		w.git(src, "commit", "-q", "-m", "Ünïcode subject\twith tab")
 		w.git(src, "push", "-q", url, "main")
@@ -95,6 +99,9 @@ func TestZipMirrorEqualsGitArchive(t *testing.T) {
 		}
 		if a, b := zipSummary(t, ours), zipSummary(t, theirs); a != b {
 			t.Fatalf("repo.zip differs from git archive:\nours:\n%s\ngit:\n%s", a, b)
+		}
+		if sum := zipSummary(t, ours); strings.Contains("\n"+sum, "\nsecret.txt ") || strings.Contains(sum, "$Format") {
+			t.Fatalf("repo.zip ignores .gitattributes:\n%s", sum)
 		}
 		// A deleted branch takes its mirror with it.
 		st := bucket(t, url)
