@@ -226,3 +226,42 @@ func Raw(w io.Writer) io.Writer {
 	}
 	return w
 }
+
+// secretHeaders are HTTP headers whose whole value is a credential.
+var secretHeaders = map[string]bool{
+	"x-amz-security-token": true, "x-amz-sso_bearer_token": true,
+	"x-amz-server-side-encryption-customer-key": true, "x-amz-copy-source-server-side-encryption-customer-key": true,
+	"x-ms-encryption-key": true, "x-ms-copy-source-authorization": true,
+	"x-identity-header": true, "x-aws-ec2-metadata-token": true,
+	"cookie": true, "set-cookie": true,
+}
+
+// sigv4Parts keeps the parts of an AWS4-HMAC-SHA256 authorization worth seeing when a
+// request is refused (the access key id, date, region and service of the credential
+// scope, and the signed headers) and drops the signature.
+var sigv4Parts = regexp.MustCompile(`(?i)(\bSignature=)[^,\s]*`)
+
+// Header returns an HTTP header's value fit for a trace: a credential header's value is
+// masked whole, an Authorization keeps its scheme (and, for SigV4, its credential scope
+// and signed headers) but not its secret, and any other value is masked like String.
+func Header(name, value string) string {
+	lower := strings.ToLower(name)
+	switch {
+	case secretHeaders[lower]:
+		return Mask
+	case lower == "authorization" || lower == "proxy-authorization":
+		scheme, rest, _ := strings.Cut(strings.TrimSpace(value), " ")
+		if strings.EqualFold(scheme, "AWS4-HMAC-SHA256") {
+			return String(scheme + " " + sigv4Parts.ReplaceAllString(rest, "${1}"+Mask))
+		}
+		if rest == "" {
+			return Mask
+		}
+		if strings.EqualFold(scheme, "SharedKey") || strings.EqualFold(scheme, "SharedKeyLite") {
+			account, _, _ := strings.Cut(rest, ":")
+			return scheme + " " + String(account) + ":" + Mask
+		}
+		return scheme + " " + Mask
+	}
+	return String(value)
+}

@@ -27,8 +27,11 @@ type Config struct {
 	Concurrency  int   // blocks in flight; 0 means 2
 	ListPageSize int   // 0 means 5000
 	HTTPClient   *http.Client
-	Policy       *store.Policy
-	Now          func() time.Time
+	// CABundle is a PEM file of the certificate authorities to trust instead of the
+	// system's (AWS_CA_BUNDLE, http.sslCAInfo…); used when HTTPClient is nil.
+	CABundle string
+	Policy   *store.Policy
+	Now      func() time.Time
 }
 
 // Store is one container. It implements store.Store, store.MetaPutter, store.Janitor
@@ -67,6 +70,11 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.CABundle)
+	if err != nil {
+		return nil, fmt.Errorf("azblob: %w", err)
+	}
+	cfg.HTTPClient = hc
 	s := &Store{cfg: cfg, base: u}
 	s.http = httpstore.New(httpstore.Backend{
 		Name: cfg.Container, RangeHeader: "X-Ms-Range", XMLLimit: xmlLimit,

@@ -34,7 +34,10 @@ type Config struct {
 	Concurrency  int   // parts in flight (and buffers held); 0 means 2
 	ListPageSize int   // max-keys per listing page; 0 means 1000
 	HTTPClient   *http.Client
-	Policy       *store.Policy
+	// CABundle is a PEM file of the certificate authorities to trust instead of the
+	// system's (AWS_CA_BUNDLE, http.sslCAInfo…); used when HTTPClient is nil.
+	CABundle string
+	Policy   *store.Policy
 	// Now is the signing clock; nil means time.Now (tests pin it; skew correction shifts it).
 	Now func() time.Time
 }
@@ -85,6 +88,11 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.CABundle)
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	cfg.HTTPClient = hc
 	s := &Store{cfg: cfg, base: u}
 	s.http = httpstore.New(httpstore.Backend{
 		Name: cfg.Bucket, RangeHeader: "Range", XMLLimit: xmlLimit,

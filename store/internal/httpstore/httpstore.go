@@ -25,6 +25,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -76,8 +77,9 @@ type Backend struct {
 // Client sends a Backend's requests.
 type Client struct {
 	Backend
-	http   *http.Client
-	policy store.Policy
+	http    *http.Client
+	policy  store.Policy
+	verbose int // trace level (Verbosity), read once when the client is made
 }
 
 // defaultPolicy is the retry policy of a backend whose configuration names none: 5
@@ -87,7 +89,7 @@ var defaultPolicy = store.Policy{Attempts: 5, Base: 200 * time.Millisecond, Max:
 // New returns the Client of b, sending with hc (nil: a new client, see newHTTPClient) and
 // retrying with policy (nil: 5 attempts, 200 ms doubling to 10 s).
 func New(b Backend, hc *http.Client, policy *store.Policy) *Client {
-	c := &Client{Backend: b, http: hc, policy: defaultPolicy}
+	c := &Client{Backend: b, http: hc, policy: defaultPolicy, verbose: Verbosity(os.Getenv)}
 	if c.http == nil {
 		c.http = newHTTPClient()
 	}
@@ -119,15 +121,16 @@ func EndpointScope(raw string) string {
 
 // send makes one attempt at r (and, when Again says so, one more). The caller closes the
 // body of a response it gets; a failed answer is an error, its body already drained.
-func (c *Client) send(ctx context.Context, r *Request) (*http.Response, error) {
-	resp, err := c.sendOnce(ctx, r)
+// try is the retry policy's count (0 the first), for the trace.
+func (c *Client) send(ctx context.Context, r *Request, try int) (*http.Response, error) {
+	resp, err := c.sendOnce(ctx, r, try)
 	if err != nil && c.Again != nil && c.Again(err) {
-		return c.sendOnce(ctx, r)
+		return c.sendOnce(ctx, r, try)
 	}
 	return resp, err
 }
 
-func (c *Client) sendOnce(ctx context.Context, r *Request) (*http.Response, error) {
+func (c *Client) sendOnce(ctx context.Context, r *Request, try int) (*http.Response, error) {
 	// The attempt's own context is cancelled, with a *stallError as its cause, when its
 	// request body, its answer or its response body stalls (see attempt).
 	actx, cancel := context.WithCancelCause(ctx)
@@ -165,14 +168,17 @@ func (c *Client) sendOnce(ctx context.Context, r *Request) (*http.Response, erro
 	} else {
 		a = newAttempt(actx, cancel, noAnswer())
 	}
+	tr := c.newTracer(r, req, try)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		a.stop()
 		e := transportError(ctx, actx, r.Op, cmp.Or(r.Key, c.Name), err)
 		cancel(nil)
+		tr.failed(e)
 		return nil, e
 	}
 	watchBody(resp, a)
+	tr.answered(resp)
 	if resp.StatusCode >= 300 {
 		defer drain(resp.Body)
 		return nil, c.classify(r, resp)
@@ -202,7 +208,7 @@ func (c *Client) classify(r *Request, resp *http.Response) error {
 func (c *Client) Do(ctx context.Context, r *Request, onResp func(*http.Response) error) (attempts int, err error) {
 	err = c.policy.Do(ctx, func(n int) error {
 		attempts = n + 1
-		resp, err := c.send(ctx, r)
+		resp, err := c.send(ctx, r, n)
 		if err != nil {
 			return err
 		}

@@ -67,8 +67,8 @@ func (o Objects) Get(ctx context.Context, key string, rg *store.Range) (io.ReadC
 }
 
 func (o Objects) get(ctx context.Context, key string, h http.Header) (resp *http.Response, err error) {
-	err = o.c.policy.Do(ctx, func(int) error {
-		resp, err = o.c.send(ctx, &Request{Op: "get", Method: "GET", Key: key, Header: h})
+	err = o.c.policy.Do(ctx, func(n int) error {
+		resp, err = o.c.send(ctx, &Request{Op: "get", Method: "GET", Key: key, Header: h}, n)
 		return err
 	})
 	return resp, err
