@@ -42,8 +42,9 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 	} else {
 		repo = nil
 	}
-	// The remote is opened at most once, when first needed, for LFS and the engine alike.
-	open := sync.OnceValues(func() (*remote.Remote, error) { return remote.Open(ctx, url) })
+	// The remote is opened at most once, when first needed, for LFS and the engine alike,
+	// with the remote's own settings from git config (remote.<name>.objectstore-*).
+	open := sync.OnceValues(func() (*remote.Remote, error) { return remote.OpenRemote(ctx, args[0], url) })
 	openStore := func() (store.Store, error) {
 		r, err := open()
 		if err != nil {

@@ -99,7 +99,11 @@ func cmdLFSAgent(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			if err != nil {
 				return nil, err
 			}
-			return remote.OpenStoreURL(ctx, url)
+			loc, err := remote.ParseRemote(name, url)
+			if err != nil {
+				return nil, err
+			}
+			return remote.OpenStore(ctx, loc)
 		},
 	}
 	if err := a.Serve(ctx, os.Stdin, stdout); err != nil {

@@ -53,7 +53,7 @@ func openEngine(ctx context.Context, arg string, stderr io.Writer) (*remote.Remo
 	url, err := resolveURL(arg)
 	if err == nil {
 		var r *remote.Remote
-		if r, err = remote.Open(ctx, url); errors.Is(err, remote.ErrURL) && url != arg {
+		if r, err = remote.OpenRemote(ctx, arg, url); errors.Is(err, remote.ErrURL) && url != arg {
 			err = fmt.Errorf("remote '%s': %w", arg, err) // the user typed the name, not the URL
 		} else if err == nil {
 			var e engine.Engine

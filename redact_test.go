@@ -174,7 +174,8 @@ func checkNoSecrets(t *testing.T, what, out string) {
 
 // TestNoSecretsInOutput plants a secret in every credential form (environment, named
 // credential, URL password, SAS token in the environment and pasted in the URL) and runs
-// every verb and the remote helper, as a real process, against endpoints that refuse,
+// every verb and the remote helper, as a real process with the request trace at its most
+// detailed (GIT_REMOTE_OBJECT_STORE_VERBOSE=2), against endpoints that refuse,
 // reset, never answer, or do not resolve; no planted value, and no sig= other than
 // sig=REDACTED, may appear in stdout or stderr. Each run is interrupted (SIGINT, which
 // cancels the run's context) after a few seconds, so the never-answering endpoint ends
@@ -216,7 +217,8 @@ func TestNoSecretsInOutput(t *testing.T) {
 				}
 				jobs = append(jobs, job{form.name + "/" + epName + "/" + verb, func(ctx context.Context, tmp string) *exec.Cmd {
 					env := append(append([]string{}, baseEnv...), "HOME="+tmp, "XDG_CONFIG_HOME="+tmp,
-						"AWS_EC2_METADATA_DISABLED=true", "GIT_REMOTE_OBJECT_STORE_CREDENTIALS_FILE="+filepath.Join(tmp, "none"))
+						"AWS_EC2_METADATA_DISABLED=true", "GIT_REMOTE_OBJECT_STORE_CREDENTIALS_FILE="+filepath.Join(tmp, "none"),
+						"GIT_REMOTE_OBJECT_STORE_VERBOSE=2") // the trace prints every header of every attempt
 					env = append(env, form.env(host, tmp)...)
 					url := form.url(host)
 					var cmd *exec.Cmd

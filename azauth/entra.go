@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,7 +242,8 @@ func (b Bearer) Apply(ctx context.Context, req *http.Request, now time.Time) err
 // EntraFromEnv picks the Entra ID source the environment describes, in the order of
 // Azure's own tools: client secret, workload identity, then managed identity — the last
 // only when the platform advertises it (IDENTITY_ENDPOINT) or the user asked for it with
-// AZURE_STORAGE_AUTH_MODE=login, so a laptop never probes the metadata address.
+// AZURE_STORAGE_AUTH_MODE=login, so a laptop never probes the metadata address. The
+// Azure CLI (CLIFromPath) comes after all of them.
 func EntraFromEnv(getenv func(string) string) (TokenSource, bool) {
 	tenant, client, host := getenv("AZURE_TENANT_ID"), getenv("AZURE_CLIENT_ID"), getenv("AZURE_AUTHORITY_HOST")
 	switch {
@@ -255,4 +257,14 @@ func EntraFromEnv(getenv func(string) string) (TokenSource, bool) {
 		return &Cached{Source: ManagedIdentity{ClientID: client}}, true
 	}
 	return nil, false
+}
+
+// CLIFromPath is the last Entra ID source, after those of EntraFromEnv: the Azure CLI's
+// login, when az is in PATH (tenant: AZURE_TENANT_ID, "" for the CLI's default).
+func CLIFromPath(tenant string) (TokenSource, bool) {
+	az, err := exec.LookPath("az")
+	if err != nil {
+		return nil, false
+	}
+	return &Cached{Source: AzureCLI{Path: az, Tenant: tenant}}, true
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"git-remote-object-store/azauth"
+	"git-remote-object-store/gitpack/gitconfig"
+	"git-remote-object-store/internal/redact"
 	"git-remote-object-store/store"
 	"git-remote-object-store/store/azblob"
 	"git-remote-object-store/store/fs"
@@ -39,22 +41,29 @@ func openBucket(ctx context.Context, loc *Location) (store.Store, error) {
 	var named map[string]string
 	if loc.Credential != "" {
 		var err error
-		if named, err = NamedCredential(loc.Credential); err != nil {
-			return nil, err
+		if named = azstoreEnv(loc, os.Getenv); named == nil {
+			if named, err = NamedCredential(loc.Credential); err != nil {
+				return nil, err
+			}
 		}
 	}
-	switch loc.Backend {
-	case FS:
+	if loc.Backend == FS {
 		return fs.New(loc.Dir)
+	}
+	cfg, err := gitConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", loc.URL, err)
+	}
+	switch loc.Backend {
 	case S3:
-		return openS3(loc, named)
+		return openS3(loc, named, cfg)
 	case Azure:
-		return openAzure(loc, named)
+		return openAzure(loc, named, cfg)
 	}
 	return nil, fmt.Errorf("%s: the %s backend is not part of this build yet", loc.URL, loc.Backend)
 }
 
-func openS3(loc *Location, named map[string]string) (store.Store, error) {
+func openS3(loc *Location, named map[string]string, cfg *gitconfig.Config) (store.Store, error) {
 	region := cmp.Or(loc.Region, named["region"], os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"),
 		s3.ProfileRegion(loc.Profile, nil), "us-east-1")
 	endpoint, pathStyle := loc.Endpoint, loc.PathStyle
@@ -74,7 +83,11 @@ func openS3(loc *Location, named map[string]string) (store.Store, error) {
 			return nil, fmt.Errorf("%w %q has no aws_access_key_id; add it and aws_secret_access_key to its section in %s", ErrCredential, loc.Credential, CredentialsFile())
 		}
 	}
-	st, err := s3.New(s3.Config{Endpoint: endpoint, Bucket: loc.Bucket, Region: region, PathStyle: pathStyle, Credentials: creds})
+	ca, caFrom := tlsBundle(loc, endpoint, pathStyle, cfg)
+	st, err := s3.New(s3.Config{Endpoint: endpoint, Bucket: loc.Bucket, Region: region, PathStyle: pathStyle, Credentials: creds, CABundle: ca})
+	if err != nil && ca != "" {
+		return nil, fmt.Errorf("%s: %w (the CA bundle %s names)", loc.URL, err, caFrom)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc.URL, err)
 	}
@@ -84,7 +97,7 @@ func openS3(loc *Location, named map[string]string) (store.Store, error) {
 // openAzure picks Azure credentials in the order of docs/architecture.md, "Credentials":
 // a named credential, then AZURE_STORAGE_CONNECTION_STRING, then AZURE_STORAGE_ACCOUNT
 // with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN.
-func openAzure(loc *Location, named map[string]string) (store.Store, error) {
+func openAzure(loc *Location, named map[string]string, cfg *gitconfig.Config) (store.Store, error) {
 	get := func(k string) string {
 		if named != nil {
 			return named[strings.ToLower(k)]
@@ -124,14 +137,63 @@ func openAzure(loc *Location, named map[string]string) (store.Store, error) {
 		auth = azblob.SharedKey{SharedKey: k}
 	default:
 		src, ok := azauth.EntraFromEnv(get)
+		if !ok && named == nil {
+			// Last, as Azure's DefaultAzureCredential: the developer's `az login`. Not
+			// for a named credential, which names its own secrets.
+			src, ok = azauth.CLIFromPath(os.Getenv("AZURE_TENANT_ID"))
+		}
 		if !ok {
-			return nil, fmt.Errorf("%s: no Azure credentials: set AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (or AZURE_STORAGE_CONNECTION_STRING), an Entra ID identity (AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or AZURE_STORAGE_AUTH_MODE=login for a managed identity), or use credential=NAME", loc.URL)
+			return nil, fmt.Errorf("%s: no Azure credentials: set AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN (or AZURE_STORAGE_CONNECTION_STRING), an Entra ID identity (AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or AZURE_STORAGE_AUTH_MODE=login for a managed identity), log in with `az login` (Azure CLI), or use credential=NAME", loc.URL)
 		}
 		auth = azblob.Entra{Source: src}
 	}
-	st, err := azblob.New(azblob.Config{Endpoint: endpoint, Container: loc.Bucket, Auth: auth})
+	ca, caFrom := tlsBundle(loc, endpoint, true, cfg)
+	st, err := azblob.New(azblob.Config{Endpoint: endpoint, Container: loc.Bucket, Auth: auth, CABundle: ca})
+	if err != nil && ca != "" {
+		return nil, fmt.Errorf("%s: %w (the CA bundle %s names)", loc.URL, err, caFrom)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc.URL, err)
 	}
 	return st, nil
+}
+
+// tlsBundle is the CA bundle (and the setting naming it) for requests to endpoint; ""
+// for plain http, where there is no certificate to check.
+func tlsBundle(loc *Location, endpoint string, pathStyle bool, cfg *gitconfig.Config) (path, from string) {
+	if !strings.HasPrefix(endpoint, "https://") {
+		return "", ""
+	}
+	return caBundle(loc, requestURL(loc, endpoint, pathStyle), os.Getenv, cfg)
+}
+
+// azstoreEnv is the seed's form of a named Azure credential: AZSTORE_<NAME>_KEY,
+// AZSTORE_<NAME>_CONNECTION_STRING or AZSTORE_<NAME>_SAS in the environment for
+// credential=NAME (NAME upper-cased, every character other than a letter or digit
+// becoming '_'). When one is set it is the named credential, and the credentials file
+// is not read; nil when none is (or the remote is not Azure).
+func azstoreEnv(loc *Location, getenv func(string) string) map[string]string {
+	if loc.Backend != Azure || loc.Credential == "" {
+		return nil
+	}
+	prefix := "AZSTORE_" + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, loc.Credential) + "_"
+	named := map[string]string{}
+	for suffix, key := range map[string]string{"KEY": "azure_storage_key", "CONNECTION_STRING": "azure_storage_connection_string", "SAS": "azure_storage_sas_token"} {
+		if v := getenv(prefix + suffix); v != "" {
+			redact.Named(key, v) // never printed
+			named[key] = v
+		}
+	}
+	if len(named) == 0 {
+		return nil
+	}
+	return named
 }

@@ -1,14 +1,17 @@
 package remote
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/url"
+	"os"
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"git-remote-object-store/engine"
@@ -45,6 +48,7 @@ type Location struct {
 	Credential string // named section of the credentials file
 	Profile    string // AWS profile
 	AWSLabs    bool   // written as s3:// or s3+zip:// (awslabs/git-remote-s3 form)
+	Insecure   bool   // insecure=1: plain http to a host other than this machine is allowed
 }
 
 var (
@@ -95,6 +99,10 @@ func Parse(raw string) (*Location, error) {
 	if err != nil {
 		return nil, bad("%v", err)
 	}
+	if (u.Scheme == "s3+http" || u.Scheme == "az+http") && !loc.plainHTTPAllowed(u.Hostname()) {
+		return nil, bad("plain http to %s would send the signed requests and the repository's contents unencrypted; use %s, or, on a network you trust, add insecure=1 to the URL or set GIT_REMOTE_OBJECT_STORE_ALLOW_HTTP=1",
+			u.Hostname(), strings.Replace(u.Scheme, "+http", "+https", 1))
+	}
 	return loc, nil
 }
 
@@ -132,15 +140,45 @@ func (l *Location) options(q url.Values) error {
 				return fmt.Errorf("region=%q is not a region name", v)
 			}
 			l.Region = v
-		case "style":
+		case "style", "addressing": // addressing= is the seed's spelling
 			if v != "path" && v != "virtual" {
-				return fmt.Errorf("style=%q: use style=path or style=virtual", v)
+				return fmt.Errorf("%s=%q: use %s=path or %s=virtual", k, v, k, k)
 			}
+			if o := q.Get("style"); k == "addressing" && o != "" && o != v {
+				return fmt.Errorf("style=%s and addressing=%s disagree; give one", o, v)
+			}
+		case "insecure":
+			if v != "1" && v != "true" && v != "0" && v != "false" {
+				return fmt.Errorf("insecure=%q: use insecure=1 or insecure=0", v)
+			}
+			l.Insecure = v == "1" || v == "true"
 		default:
-			return fmt.Errorf("unknown option %q (known: engine, zip, credential, profile, region, style)", k)
+			return fmt.Errorf("unknown option %q (known: engine, zip, credential, profile, region, style, addressing, insecure)", k)
 		}
 	}
 	return nil
+}
+
+// addressing is the URL's style= or its alias addressing=, "" when neither is given.
+func addressing(q url.Values) string {
+	return cmp.Or(q.Get("style"), q.Get("addressing"))
+}
+
+// plainHTTPAllowed tells whether an s3+http or az+http URL may go to host: always to
+// this machine (a local S3 server, Azurite), elsewhere only when the user said so, since
+// the signed requests and the repository's contents then cross the network in clear.
+func (l *Location) plainHTTPAllowed(host string) bool {
+	if l.Insecure {
+		return true
+	}
+	if b, err := strconv.ParseBool(os.Getenv("GIT_REMOTE_OBJECT_STORE_ALLOW_HTTP")); err == nil && b {
+		return true
+	}
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func nameOK(s string) bool {
@@ -207,7 +245,7 @@ func (l *Location) s3(u *url.URL) error {
 	if !bucketRE.MatchString(l.Bucket) {
 		return badBucket(l.Bucket, u.Scheme+"://<host>/<bucket>/<prefix>")
 	}
-	if q := u.Query().Get("style"); q != "" {
+	if q := addressing(u.Query()); q != "" {
 		l.PathStyle = q == "path"
 	} else if !l.PathStyle {
 		l.PathStyle = isIP(host) || strings.Contains(l.Bucket, ".") && u.Scheme == "s3+https"

@@ -1,16 +1,11 @@
 package azblob_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"git-remote-object-store/azauth"
-
 	"git-remote-object-store/internal/testenv"
 	"git-remote-object-store/store"
 	"git-remote-object-store/store/azblob"
@@ -37,7 +32,7 @@ func TestSASAndWrongKey(t *testing.T) {
 	cfg := testenv.AzureContainer(t)
 	c := testenv.Azure(t)
 	key, _ := azauth.NewSharedKey(c.Account, c.Key)
-	sas := serviceSAS(t, key, c.Key, cfg.Container)
+	sas := testenv.ServiceSAS(t, key.Account, c.Key, cfg.Container)
 	sasCfg := cfg
 	sasCfg.Auth = azblob.SAS{SAS: azauth.NewSAS(sas)}
 	st, err := azblob.New(sasCfg)
@@ -58,21 +53,4 @@ func TestSASAndWrongKey(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "check the account key") || strings.Contains(err.Error(), "definitely") {
 		t.Fatalf("wrong key: %v", err)
 	}
-}
-
-// serviceSAS signs a container SAS (sr=c, racwdl) valid for an hour.
-func serviceSAS(t *testing.T, key azauth.SharedKey, b64key, container string) string {
-	raw, _ := base64.StdEncoding.DecodeString(b64key)
-	start := time.Now().UTC().Add(-5 * time.Minute).Format("2006-01-02T15:04:05Z")
-	expiry := time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04:05Z")
-	const version = "2021-08-06"
-	perms := "racwdl"
-	canonical := "/blob/" + key.Account + "/" + container
-	// Service SAS string-to-sign for version 2020-12-06 and later.
-	sts := strings.Join([]string{perms, start, expiry, canonical, "", "", "http,https", version, "c", "", "", "", "", "", "", ""}, "\n")
-	m := hmac.New(sha256.New, raw)
-	m.Write([]byte(sts))
-	sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
-	q := url.Values{"sv": {version}, "st": {start}, "se": {expiry}, "sr": {"c"}, "sp": {perms}, "spr": {"http,https"}, "sig": {sig}}
-	return q.Encode()
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"git-remote-object-store/internal/redact"
 	"git-remote-object-store/sigv4"
@@ -38,7 +39,8 @@ func (s Static) Retrieve(context.Context) (sigv4.Credentials, error) {
 
 // Chain is AWS's credential chain, in AWS's order: the environment's keys; the profile
 // (AWS_PROFILE or the URL's profile=) in the shared files — static keys,
-// credential_process, or role_arn with source_profile / web_identity_token_file; web
+// credential_process, role_arn with source_profile / web_identity_token_file, or AWS
+// IAM Identity Center (SSO: the token `aws sso login` cached, traded at the portal); web
 // identity from AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN; the container endpoint
 // (ECS/EKS); EC2 instance metadata (IMDSv2, unless AWS_EC2_METADATA_DISABLED=true).
 // The first source present is used from then on.
@@ -47,6 +49,9 @@ type Chain struct {
 	Getenv  func(string) string // nil: os.Getenv
 	// IMDSEndpoint and STSEndpoint override AWS's addresses (tests).
 	IMDSEndpoint, STSEndpoint string
+	// ssoEndpoint replaces https://portal.sso.<region>.amazonaws.com (tests only: no
+	// portal runs where the tests do).
+	ssoEndpoint string
 
 	once     sync.Mutex
 	resolved CredentialsProvider
@@ -160,7 +165,11 @@ func (c *Chain) fromProfile(profile string, getenv func(string) string, depth in
 	case merged["credential_process"] != "":
 		return processCreds(merged["credential_process"]), nil
 	case merged["sso_session"] != "" || merged["sso_start_url"] != "":
-		return nil, fmt.Errorf("%w: profile %q uses AWS SSO, which this build does not read; run `aws configure export-credentials --profile %s --format env` and export the result", ErrNoCredentials, profile, profile)
+		p, err := ssoFromProfile(profile, merged, getenv)
+		if err != nil {
+			return nil, err
+		}
+		return ssoCreds(p, getenv, c.ssoEndpoint, time.Now), nil
 	}
 	return nil, nil
 }
@@ -189,15 +198,22 @@ func sharedFiles(getenv func(string) string) []sharedFile {
 
 // ProfileRegion returns the region configured for a profile in ~/.aws/config, if any.
 func ProfileRegion(profile string, getenv func(string) string) string {
+	return ProfileSetting(profile, "region", getenv)
+}
+
+// ProfileSetting returns a key of a profile (profile "" = AWS_PROFILE, else default) as
+// the shared files give it: the credentials file first, then the config file, as the
+// AWS CLI reads them. "" when neither sets it.
+func ProfileSetting(profile, key string, getenv func(string) string) string {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	if profile == "" {
-		profile = cmp.Or(getenv("AWS_PROFILE"), "default")
+		profile = cmp.Or(getenv("AWS_PROFILE"), getenv("AWS_DEFAULT_PROFILE"), "default")
 	}
 	for _, f := range sharedFiles(getenv) {
-		if sec, err := readINISection(f.path, f.section(profile)); err == nil && sec["region"] != "" {
-			return sec["region"]
+		if sec, err := readINISection(f.path, f.section(profile)); err == nil && sec[key] != "" {
+			return sec[key]
 		}
 	}
 	return ""

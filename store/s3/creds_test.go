@@ -104,7 +104,7 @@ func TestChainOrder(t *testing.T) {
 		{"container", "", map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": ecs.URL + "/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "ecs-secret"}, "", "", "ECSKEY", ""},
 		{"instance metadata", "", map[string]string{"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL}, "", "", "IMDSKEY", ""},
 		{"missing profile", "nope", map[string]string{}, creds, config, "", "profile \"nope\""},
-		{"sso explained", "sso", map[string]string{}, creds, config, "", "AWS SSO"},
+		{"sso session missing explained", "sso", map[string]string{}, creds, config, "", "AWS SSO profile \"sso\" names sso_session \"corp\""},
 		{"nothing at all", "", map[string]string{}, "", "", "", "set AWS_ACCESS_KEY_ID"},
 	}
 	for _, c := range cases {
