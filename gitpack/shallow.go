@@ -116,10 +116,55 @@ func (r *Repo) writeShallow(ids []object.Hash) error {
 	return nil
 }
 
+// ObjectSource is where a shallow fetch reads objects: the repository itself together
+// with what the remote offers (staged packs, or packs on the bucket read by range).
+type ObjectSource interface {
+	Has(h object.Hash) bool
+	Read(h object.Hash) (object.Type, []byte, error)
+}
+
+// ShallowPlan is what a shallow fetch installs: the objects of the shallow history the
+// repository lacks, and the commits on the boundary of that history.
+type ShallowPlan struct {
+	Objects  []packer.Object
+	Boundary []object.Hash
+	old      []object.Hash // the repository's boundary when planned
+}
+
+// PlanShallow chooses, from src, the history a shallow fetch of wants brings (see
+// shallowCut) and lists the objects of it the repository lacks.
+func (r *Repo) PlanShallow(src ObjectSource, wants []object.Hash, d Deepen) (ShallowPlan, error) {
+	old, err := r.ShallowCommits()
+	if err != nil {
+		return ShallowPlan{}, err
+	}
+	sp := &shallowPlanner{r: r, src: src}
+	cut, err := sp.cut(wants, d, old)
+	if err != nil {
+		return ShallowPlan{}, err
+	}
+	objs, err := sp.objects(wants, cut.commits)
+	if err != nil {
+		return ShallowPlan{}, err
+	}
+	return ShallowPlan{Objects: objs, Boundary: cut.boundary, old: old}, nil
+}
+
+// UpdateShallow rewrites .git/shallow once a plan's objects are installed: the new
+// boundary commits, and the old ones, each only while a parent is still missing.
+func (r *Repo) UpdateShallow(p ShallowPlan) error {
+	var keep []object.Hash
+	for _, c := range append(p.old, p.Boundary...) {
+		if r.Has(c) && r.lacksParent(c) {
+			keep = append(keep, c)
+		}
+	}
+	return r.writeShallow(keep)
+}
+
 // CommitShallow is Commit for a shallow fetch: instead of the staged packs (which may
 // hold the whole history) it installs one pack of just what the shallow history of wants
-// needs and the repository lacks, and then rewrites .git/shallow: the new boundary
-// commits, plus the old ones whose parents are still missing.
+// needs and the repository lacks, and then updates .git/shallow.
 func (in *Incoming) CommitShallow(wants []object.Hash, d Deepen) error {
 	if in.fsck != nil {
 		if err := in.fsck.Finish(in); err != nil {
@@ -128,30 +173,16 @@ func (in *Incoming) CommitShallow(wants []object.Hash, d Deepen) error {
 		}
 	}
 	defer in.Abort()
-	old, err := in.r.ShallowCommits()
+	plan, err := in.r.PlanShallow(in, wants, d)
 	if err != nil {
 		return err
 	}
-	cut, err := shallowCut(in, wants, d, old)
-	if err != nil {
-		return err
-	}
-	objs, err := in.shallowObjects(wants, cut.commits)
-	if err != nil {
-		return err
-	}
-	if len(objs) > 0 {
-		if err := in.installPackOf(objs); err != nil {
+	if len(plan.Objects) > 0 {
+		if err := in.installPackOf(plan.Objects); err != nil {
 			return err
 		}
 	}
-	var keep []object.Hash
-	for _, c := range append(old, cut.boundary...) {
-		if in.r.Has(c) && in.r.lacksParent(c) {
-			keep = append(keep, c)
-		}
-	}
-	return in.r.writeShallow(keep)
+	return in.r.UpdateShallow(plan)
 }
 
 // lacksParent reports whether commit c has a parent the repository does not have.
@@ -209,17 +240,23 @@ type cutResult struct {
 	boundary []object.Hash // those of them whose parents stay out
 }
 
-// shallowCut chooses the commits of a shallow fetch, as upload-pack does: breadth first
+// cut chooses the commits of a shallow fetch, as upload-pack does: breadth first
 // from the wanted commits, each at its least depth, stopping at the depth limit, at
 // commits older than Since, at commits Not reaches, at the repository's own shallow
 // boundary unless d deepens it, and, in a complete repository, at commits it has.
-func shallowCut(in *Incoming, wants []object.Hash, d Deepen, old []object.Hash) (cutResult, error) {
-	f := in.r.format
+// shallowPlanner reads commits and trees from src and asks r what is here already.
+type shallowPlanner struct {
+	r   *Repo
+	src ObjectSource
+}
+
+func (sp *shallowPlanner) cut(wants []object.Hash, d Deepen, old []object.Hash) (cutResult, error) {
+	f := sp.r.format
 	oldShallow := object.NewSet(len(old))
 	for _, h := range old {
 		oldShallow.Add(h)
 	}
-	excluded, err := reachableCommits(in, d.Not)
+	excluded, err := sp.reachableCommits(d.Not)
 	if err != nil {
 		return cutResult{}, err
 	}
@@ -233,7 +270,7 @@ func shallowCut(in *Incoming, wants []object.Hash, d Deepen, old []object.Hash) 
 		start = -1
 	}
 	for _, w := range wants {
-		c, err := peelToCommit(in, w)
+		c, err := sp.peelToCommit(w)
 		if err != nil {
 			return cutResult{}, err
 		}
@@ -249,12 +286,12 @@ func shallowCut(in *Incoming, wants []object.Hash, d Deepen, old []object.Hash) 
 		if !seen.Add(it.h) {
 			continue
 		}
-		if len(old) == 0 && in.r.Has(it.h) {
+		if len(old) == 0 && sp.r.Has(it.h) {
 			// A complete repository has the whole history of what it has. (In a
 			// shallow one the walk goes on through what it has, down to its boundary.)
 			continue
 		}
-		_, data, err := in.Read(it.h)
+		_, data, err := sp.src.Read(it.h)
 		if err != nil {
 			return cutResult{}, fmt.Errorf("shallow: %w", err)
 		}
@@ -275,10 +312,10 @@ func shallowCut(in *Incoming, wants []object.Hash, d Deepen, old []object.Hash) 
 		boundary := false
 		for _, p := range parents {
 			switch {
-			case keep, d.Depth > 0 && depth >= d.Depth, excluded.Has(p), !in.Has(p):
+			case keep, d.Depth > 0 && depth >= d.Depth, excluded.Has(p), !sp.src.Has(p):
 				boundary = true
 			case !d.Since.IsZero():
-				_, pdata, err := in.Read(p)
+				_, pdata, err := sp.src.Read(p)
 				if err != nil {
 					return cutResult{}, fmt.Errorf("shallow: %w", err)
 				}
@@ -301,7 +338,7 @@ func shallowCut(in *Incoming, wants []object.Hash, d Deepen, old []object.Hash) 
 	}
 	if len(res.commits) == 0 && len(wants) > 0 && (len(d.Not) > 0 || !d.Since.IsZero()) {
 		for _, w := range wants {
-			if !in.r.Has(w) {
+			if !sp.r.Has(w) {
 				return cutResult{}, ErrNoShallowCommits
 			}
 		}
@@ -310,9 +347,9 @@ func shallowCut(in *Incoming, wants []object.Hash, d Deepen, old []object.Hash) 
 }
 
 // peelToCommit follows tags from h to a commit; zero when h ends at a tree or blob.
-func peelToCommit(in *Incoming, h object.Hash) (object.Hash, error) {
+func (sp *shallowPlanner) peelToCommit(h object.Hash) (object.Hash, error) {
 	for range 64 {
-		t, data, err := in.Read(h)
+		t, data, err := sp.src.Read(h)
 		if err != nil {
 			return object.Hash{}, fmt.Errorf("shallow: %w", err)
 		}
@@ -320,7 +357,7 @@ func peelToCommit(in *Incoming, h object.Hash) (object.Hash, error) {
 		case object.Commit:
 			return h, nil
 		case object.Tag:
-			if h, _, err = ParseTag(data, in.r.format); err != nil {
+			if h, _, err = ParseTag(data, sp.r.format); err != nil {
 				return object.Hash{}, fmt.Errorf("shallow: %w", err)
 			}
 		default:
@@ -331,25 +368,25 @@ func peelToCommit(in *Incoming, h object.Hash) (object.Hash, error) {
 }
 
 // reachableCommits is every commit reachable from roots among the objects at hand.
-func reachableCommits(in *Incoming, roots []object.Hash) (*object.Set, error) {
+func (sp *shallowPlanner) reachableCommits(roots []object.Hash) (*object.Set, error) {
 	set := object.NewSet(64)
 	var stack []object.Hash
 	for _, r := range roots {
-		if c, err := peelToCommit(in, r); err == nil && !c.IsZero() {
+		if c, err := sp.peelToCommit(r); err == nil && !c.IsZero() {
 			stack = append(stack, c)
 		}
 	}
 	for len(stack) > 0 {
 		h := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if !in.Has(h) || !set.Add(h) {
+		if !sp.src.Has(h) || !set.Add(h) {
 			continue
 		}
-		_, data, err := in.Read(h)
+		_, data, err := sp.src.Read(h)
 		if err != nil {
 			return nil, fmt.Errorf("shallow: %w", err)
 		}
-		_, parents, err := ParseCommit(data, in.r.format)
+		_, parents, err := ParseCommit(data, sp.r.format)
 		if err != nil {
 			return nil, fmt.Errorf("shallow %s: %w", h, err)
 		}
@@ -360,8 +397,8 @@ func reachableCommits(in *Incoming, roots []object.Hash) (*object.Set, error) {
 
 // shallowObjects lists what the repository lacks of the wanted tags and of the chosen
 // commits with their trees: the objects the shallow pack holds.
-func (in *Incoming) shallowObjects(wants, commits []object.Hash) ([]packer.Object, error) {
-	r := in.r
+func (sp *shallowPlanner) objects(wants, commits []object.Hash) ([]packer.Object, error) {
+	r := sp.r
 	var objs []packer.Object
 	seen := object.NewSet(1024)
 	add := func(h object.Hash, t object.Type, path string) bool {
@@ -373,7 +410,7 @@ func (in *Incoming) shallowObjects(wants, commits []object.Hash) ([]packer.Objec
 	}
 	for _, w := range wants { // annotated tags and the tags they name
 		for range 64 {
-			t, data, err := in.Read(w)
+			t, data, err := sp.src.Read(w)
 			if err != nil || t != object.Tag {
 				break
 			}
@@ -392,7 +429,7 @@ func (in *Incoming) shallowObjects(wants, commits []object.Hash) ([]packer.Objec
 		if !add(c, object.Commit, "") {
 			continue
 		}
-		_, data, err := in.Read(c)
+		_, data, err := sp.src.Read(c)
 		if err != nil {
 			return nil, fmt.Errorf("shallow: %w", err)
 		}
@@ -408,7 +445,7 @@ func (in *Incoming) shallowObjects(wants, commits []object.Hash) ([]packer.Objec
 		if !add(p.h, object.Tree, p.path) {
 			continue // here already, with everything below it
 		}
-		_, data, err := in.Read(p.h)
+		_, data, err := sp.src.Read(p.h)
 		if err != nil {
 			return nil, fmt.Errorf("shallow: %w", err)
 		}

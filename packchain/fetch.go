@@ -18,6 +18,11 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 	if err != nil {
 		return err
 	}
+	if (o.Deepen.Shallow() || e.repo.IsShallow()) && o.Deepen.Depth != gitpack.InfiniteDepth {
+		// A shallow history is a small part of the packs: read just it. (--unshallow
+		// needs all of it, which whole packs bring faster.)
+		return e.fetchShallow(ctx, m, wants, o)
+	}
 	missing := map[object.Hash]bool{}
 	for _, w := range wants {
 		if !e.repo.Has(w.Hash) {

@@ -47,6 +47,12 @@ func (p *Pack) Entry(i int) (Entry, error) {
 // Entries returns the entries of the index positions is (in that order). They are read
 // in pack order through one large sequential buffer: a pack writer planning reuse needs
 // the header of every object, and one read per header was as slow as the copying itself.
+// Entries far apart (a few objects of a large pack, read by range from a bucket) are
+// read with a small buffer that skips the gaps instead of reading through them.
+// sparseGap is the mean distance between wanted entries above which Entries stops
+// reading through the gaps.
+const sparseGap = 16 << 10
+
 func (p *Pack) Entries(is []int) ([]Entry, error) {
 	order := make([]int, len(is))
 	for k := range order {
@@ -58,7 +64,11 @@ func (p *Pack) Entries(is []int) ([]Entry, error) {
 		return out, nil
 	}
 	start := p.Idx.Offset(is[order[0]])
-	br := bufio.NewReaderSize(io.NewSectionReader(p.f, start, p.size-start), 1<<20)
+	bufSize := 1 << 20
+	if span := p.Idx.Offset(is[order[len(order)-1]]) - start; span/int64(len(is)) > sparseGap {
+		bufSize = 16 << 10
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(p.f, start, p.size-start), bufSize)
 	pos := start
 	hs := p.fmt.Size()
 	for _, k := range order {
@@ -66,6 +76,10 @@ func (p *Pack) Entries(is []int) ([]Entry, error) {
 		off := p.Idx.Offset(i)
 		if off < pos {
 			return nil, fmt.Errorf("%w: entry offsets overlap at %d", ErrCorrupt, off)
+		}
+		if off-pos > int64(bufSize) {
+			br.Reset(io.NewSectionReader(p.f, off, p.size-off))
+			pos = off
 		}
 		if _, err := br.Discard(int(off - pos)); err != nil {
 			return nil, fmt.Errorf("%w: entry at %d: %v", ErrCorrupt, off, err)
