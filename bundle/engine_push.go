@@ -145,8 +145,8 @@ func afterUpdate(names []string, u engine.Update) []string {
 // decide judges u against the listing st, names being the refs the remote has once the
 // updates before u land: git's rules (engine.Decide), the default branch that is not
 // deleted without force, and a new ref that cannot live beside one the remote has
-// (engine.RefConflict; checked against the listing, so two pushes racing to create such
-// a pair under their two ref locks can still both land: doctor reports the pair).
+// (engine.RefConflict; checked against the listing here, and again under the ref's lock
+// by lockRef, where two pushes racing to create such a pair see each other).
 func (e *Engine) decide(st *remoteState, names []string, u engine.Update) (forced bool, err error) {
 	r := st.refs[u.Dst]
 	if r == nil {
@@ -201,6 +201,20 @@ func (e *Engine) lockRef(ctx context.Context, st *remoteState, u engine.Update) 
 	if s.now.hash != was {
 		e.unlock(ctx, s)
 		return nil, fmt.Errorf("%s moved while we prepared the push: %w", u.Dst, engine.ErrFetchFirst)
+	}
+	if !u.Delete() && len(s.now.bundles) == 0 {
+		rival, inProgress, err := e.rivalRef(ctx, u.Dst)
+		switch {
+		case err != nil:
+		case inProgress:
+			err = fmt.Errorf("%w: '%s' is being pushed; cannot create '%s' beside it", engine.ErrRefConflict, rival, u.Dst)
+		case rival != "":
+			err = engine.RefConflictError(rival, u.Dst)
+		}
+		if err != nil {
+			e.unlock(ctx, s)
+			return nil, err
+		}
 	}
 	return s, nil
 }
