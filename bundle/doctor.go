@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/internal/quote"
 	"git-remote-object-store/store"
 )
@@ -20,7 +22,71 @@ import (
 // lock TTL.
 func (e *Engine) Doctor(ctx context.Context, o engine.DoctorOptions) (engine.Diagnosis, error) {
 	out, err := e.doctor(ctx, cmp.Or(o.Now, time.Now()), e.cfg.LockTTL)
-	return engine.Diagnosis{Findings: out}, err
+	if err != nil {
+		return engine.Diagnosis{}, err
+	}
+	damaged, err := e.verifyBundles(ctx, o.TmpDir)
+	return engine.Diagnosis{Findings: append(out, damaged...)}, err
+}
+
+// verifyBundles reads every ref's bundle the way a fetch does (the one readers choose
+// when a ref has several): header, pack indexed into a scratch repository and every
+// object hashed, the ref's commit in it. A bundle a fetch would refuse is reported, so
+// doctor never calls healthy a remote that no clone can read.
+func (e *Engine) verifyBundles(ctx context.Context, tmpDir string) ([]engine.Finding, error) {
+	// The layout's oddities are findings already: the listing here is quiet about them.
+	st, err := New(engine.Config{Store: e.st, LockTTL: e.cfg.LockTTL}).scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type target struct {
+		ref  string
+		key  string
+		want object.Hash
+	}
+	var targets []target
+	for _, ref := range st.withBundles("") {
+		r := st.refs[ref]
+		targets = append(targets, target{ref, r.bundles[0].Key, r.hash})
+	}
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	dir, err := os.MkdirTemp(tmpDir, "doctor-bundles-")
+	if err != nil {
+		return nil, fmt.Errorf("doctor: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	scratch, err := gitpack.InitBare(dir, cmp.Or(st.format, object.SHA1))
+	if err != nil {
+		return nil, fmt.Errorf("doctor: %w", err)
+	}
+	defer scratch.Close()
+	reader := New(engine.Config{Store: e.st, Repo: scratch, Parallel: e.cfg.Parallel})
+	problems := make([]error, len(targets))
+	err = engine.Parallel(ctx, e.cfg.Parallel, len(targets), func(ctx context.Context, i int) error {
+		in, err := scratch.Receive(gitpack.ReceiveOptions{})
+		if err != nil {
+			return err
+		}
+		defer in.Abort() // read, checked, and thrown away
+		problems[i] = reader.fetchBundle(ctx, in, targets[i].key, targets[i].want, engine.Options{})
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("doctor: %w", err)
+	}
+	var out []engine.Finding
+	for i, p := range problems {
+		if p != nil {
+			out = append(out, engine.Finding{What: fmt.Sprintf("%s cannot be fetched: %v; push the branch again from a repository that has it (git push --force <url> %s)",
+				quote.C(targets[i].ref), p, strings.TrimPrefix(strings.TrimPrefix(targets[i].ref, "refs/heads/"), "refs/tags/"))})
+		}
+	}
+	return out, nil
 }
 
 func (e *Engine) doctor(ctx context.Context, now time.Time, ttl time.Duration) ([]engine.Finding, error) {

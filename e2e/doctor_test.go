@@ -76,3 +76,41 @@ func TestDoctorChecksConditionalWrites(t *testing.T) {
 		t.Fatalf("the probe left %v behind", left)
 	}
 }
+
+// TestDoctorReadsWhatFetchReads: a bundle a clone refuses (cut short, or with a byte of
+// its pack flipped) is what doctor reports too, naming the ref and the reason a fetch
+// gives; a healthy ref beside it is not reported.
+func TestDoctorReadsWhatFetchReads(t *testing.T) {
+	forBundle(t, func(t *testing.T, w *world, newURL func() string, _ remoteKind) {
+		for _, damage := range []struct {
+			name string
+			do   func([]byte) []byte
+		}{
+			{"cut short", func(b []byte) []byte { return b[:len(b)*2/3] }},
+			{"a flipped byte", func(b []byte) []byte {
+				b = append([]byte{}, b...)
+				b[len(b)-30] ^= 0x40 // inside the pack's last object or its trailer
+				return b
+			}},
+		} {
+			url := newURL()
+			src := w.repo(3)
+			w.git(src, "push", "-q", url, "main", "main:refs/heads/healthy")
+			w.commit(src, "only-main.txt", "x\n")
+			w.git(src, "push", "-q", url, "main")
+			st := bucket(t, url)
+			key := "refs/heads/main/" + w.git(src, "rev-parse", "main") + ".bundle"
+			putKey(t, st, key, damage.do(getKey(t, st, key)))
+
+			out, err := w.try(w.home, "clone", "-q", url, filepath.Join(t.TempDir(), "c"))
+			if err == nil {
+				t.Fatalf("%s: clone of a damaged bundle succeeded:\n%s", damage.name, out)
+			}
+			out, err = w.tool("doctor", url)
+			if err == nil || !strings.Contains(out, "refs/heads/main cannot be fetched: fetch "+key+": ") ||
+				!strings.Contains(out, "git push --force <url> main") || strings.Contains(out, "refs/heads/healthy cannot") {
+				t.Fatalf("%s: doctor on a damaged bundle: %v\n%s", damage.name, err, out)
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,7 +123,7 @@ func Doctor(ctx context.Context, url string, o DoctorOptions, out io.Writer) boo
 		return true
 	}
 	if failed := engine.Report(ctx, out, findings, o.Fix); failed > 0 {
-		if !o.Fix {
+		if !o.Fix && slices.ContainsFunc(findings, func(f engine.Finding) bool { return f.Fix != nil }) {
 			fmt.Fprintln(out, "run again with --fix to repair")
 		}
 		return false
