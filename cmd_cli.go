@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+
+	"git-remote-object-store/store"
 )
 
 // verb is one management verb. args is its usage after the verb's name; the top-level
@@ -40,7 +43,9 @@ func runCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	for _, v := range verbs() {
 		if v.name == args[0] {
-			return v.run(ctx, args[1:], stdout, stderr)
+			code := v.run(ctx, args[1:], stdout, stderr)
+			store.WriteTrafficSummary(stderr, os.Getenv) // the request trace's totals, at verbose ≥ 1
+			return code
 		}
 	}
 	fmt.Fprintf(stderr, "git-remote-object-store: unknown verb %q\n\n", args[0])

@@ -85,7 +85,9 @@ func runHelper(ctx context.Context, scheme string, args []string, stdin io.Reade
 			return repo.ResolveRevision(src)
 		},
 	}
-	if err := helper.Run(ctx, stdin, stdout, cfg); err != nil {
+	err = helper.Run(ctx, stdin, stdout, cfg)
+	store.WriteTrafficSummary(stderr, os.Getenv) // the request trace's totals, at verbose ≥ 1
+	if err != nil {
 		// git does not say which remote failed, so the message names the URL, once:
 		// errors about the URL itself (remote.Parse, credentials) already do, and so do
 		// those about the bucket, container or directory as a whole.

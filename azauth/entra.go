@@ -2,6 +2,8 @@ package azauth
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,6 +97,17 @@ func (c *Cached) fetch(ctx context.Context) (Token, time.Time, error) {
 
 var tokenClient = &http.Client{Timeout: 30 * time.Second}
 
+// clientWithRoots is tokenClient, or, when roots is set, a client like it trusting
+// roots (the remote's CA bundle) instead of the system's authorities.
+func clientWithRoots(roots *x509.CertPool) *http.Client {
+	if roots == nil {
+		return tokenClient
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	return &http.Client{Timeout: tokenClient.Timeout, Transport: tr}
+}
+
 // tokenAnswer covers the v2 token endpoint and both managed-identity endpoints
 // (expires_in is a number in one, a string in the others).
 type tokenAnswer struct {
@@ -146,6 +159,7 @@ func authority(host string) string {
 // ClientSecret is an app registration's client-credentials flow.
 type ClientSecret struct {
 	Tenant, ClientID, Secret, AuthorityHost string
+	RootCAs                                 *x509.CertPool // nil: the system's authorities
 }
 
 func (c ClientSecret) String() string { return "ClientSecret{" + c.ClientID + ", secret redacted}" }
@@ -153,13 +167,14 @@ func (c ClientSecret) String() string { return "ClientSecret{" + c.ClientID + ",
 // Token implements TokenSource.
 func (c ClientSecret) Token(ctx context.Context) (Token, error) {
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {c.Secret}, "scope": {StorageScope}}
-	return postForm(ctx, authority(c.AuthorityHost)+"/"+url.PathEscape(c.Tenant)+"/oauth2/v2.0/token", form, "Entra ID (client secret)")
+	return postForm(ctx, c.RootCAs, authority(c.AuthorityHost)+"/"+url.PathEscape(c.Tenant)+"/oauth2/v2.0/token", form, "Entra ID (client secret)")
 }
 
 // WorkloadIdentity exchanges a federated token file (AKS workload identity) for a token;
 // the file is re-read every time because it rotates.
 type WorkloadIdentity struct {
 	Tenant, ClientID, TokenFile, AuthorityHost string
+	RootCAs                                    *x509.CertPool // nil: the system's authorities
 }
 
 // Token implements TokenSource.
@@ -171,16 +186,16 @@ func (w WorkloadIdentity) Token(ctx context.Context) (Token, error) {
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {w.ClientID}, "scope": {StorageScope},
 		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
 		"client_assertion":      {strings.TrimSpace(string(assertion))}}
-	return postForm(ctx, authority(w.AuthorityHost)+"/"+url.PathEscape(w.Tenant)+"/oauth2/v2.0/token", form, "Entra ID (workload identity)")
+	return postForm(ctx, w.RootCAs, authority(w.AuthorityHost)+"/"+url.PathEscape(w.Tenant)+"/oauth2/v2.0/token", form, "Entra ID (workload identity)")
 }
 
-func postForm(ctx context.Context, u string, form url.Values, what string) (Token, error) {
+func postForm(ctx context.Context, roots *x509.CertPool, u string, form url.Values, what string) (Token, error) {
 	req, err := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 	if err != nil {
 		return Token{}, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return fetchToken(ctx, tokenClient, req, what)
+	return fetchToken(ctx, clientWithRoots(roots), req, what)
 }
 
 // ManagedIdentity asks the platform: App Service / Functions (IDENTITY_ENDPOINT and
@@ -190,6 +205,8 @@ type ManagedIdentity struct {
 	IdentityURL    string // IDENTITY_ENDPOINT
 	IdentityHeader string // IDENTITY_HEADER
 	IMDSURL        string // "" = http://169.254.169.254
+	// RootCAs, when set, replace the system's authorities for an https IDENTITY_ENDPOINT.
+	RootCAs *x509.CertPool
 }
 
 // Token implements TokenSource.
@@ -221,7 +238,11 @@ func (m ManagedIdentity) Token(ctx context.Context) (Token, error) {
 		return Token{}, err
 	}
 	// No proxy may see a metadata request.
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	tr := &http.Transport{Proxy: nil}
+	if m.RootCAs != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: m.RootCAs, MinVersion: tls.VersionTLS12}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: tr}
 	return fetchToken(ctx, client, req, "managed identity")
 }
 
@@ -243,18 +264,19 @@ func (b Bearer) Apply(ctx context.Context, req *http.Request, now time.Time) err
 // Azure's own tools: client secret, workload identity, then managed identity — the last
 // only when the platform advertises it (IDENTITY_ENDPOINT) or the user asked for it with
 // AZURE_STORAGE_AUTH_MODE=login, so a laptop never probes the metadata address. The
-// Azure CLI (CLIFromPath) comes after all of them.
-func EntraFromEnv(getenv func(string) string) (TokenSource, bool) {
+// Azure CLI (CLIFromPath) comes after all of them. roots, when set, are the authorities
+// the token requests trust instead of the system's (the remote's CA bundle).
+func EntraFromEnv(getenv func(string) string, roots *x509.CertPool) (TokenSource, bool) {
 	tenant, client, host := getenv("AZURE_TENANT_ID"), getenv("AZURE_CLIENT_ID"), getenv("AZURE_AUTHORITY_HOST")
 	switch {
 	case tenant != "" && client != "" && getenv("AZURE_CLIENT_SECRET") != "":
-		return &Cached{Source: ClientSecret{Tenant: tenant, ClientID: client, Secret: getenv("AZURE_CLIENT_SECRET"), AuthorityHost: host}}, true
+		return &Cached{Source: ClientSecret{Tenant: tenant, ClientID: client, Secret: getenv("AZURE_CLIENT_SECRET"), AuthorityHost: host, RootCAs: roots}}, true
 	case tenant != "" && client != "" && getenv("AZURE_FEDERATED_TOKEN_FILE") != "":
-		return &Cached{Source: WorkloadIdentity{Tenant: tenant, ClientID: client, TokenFile: getenv("AZURE_FEDERATED_TOKEN_FILE"), AuthorityHost: host}}, true
+		return &Cached{Source: WorkloadIdentity{Tenant: tenant, ClientID: client, TokenFile: getenv("AZURE_FEDERATED_TOKEN_FILE"), AuthorityHost: host, RootCAs: roots}}, true
 	case getenv("IDENTITY_ENDPOINT") != "":
-		return &Cached{Source: ManagedIdentity{ClientID: client, IdentityURL: getenv("IDENTITY_ENDPOINT"), IdentityHeader: getenv("IDENTITY_HEADER")}}, true
+		return &Cached{Source: ManagedIdentity{ClientID: client, IdentityURL: getenv("IDENTITY_ENDPOINT"), IdentityHeader: getenv("IDENTITY_HEADER"), RootCAs: roots}}, true
 	case strings.EqualFold(getenv("AZURE_STORAGE_AUTH_MODE"), "login"):
-		return &Cached{Source: ManagedIdentity{ClientID: client}}, true
+		return &Cached{Source: ManagedIdentity{ClientID: client, RootCAs: roots}}, true
 	}
 	return nil, false
 }

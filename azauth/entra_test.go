@@ -92,7 +92,7 @@ func TestEntraFromEnvOrder(t *testing.T) {
 		{map[string]string{}, ""},
 	}
 	for _, c := range cases {
-		src, ok := EntraFromEnv(env(c.vars))
+		src, ok := EntraFromEnv(env(c.vars), nil)
 		got := ""
 		if ok {
 			got = fmt.Sprintf("%T", src.(*Cached).Source)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,7 +17,10 @@ import (
 // trace at both levels (level 2 prints every header) against versitygw with a key pair,
 // and Azurite with a Shared Key and with a SAS: the trace is there, and no byte of the
 // secret key, account key or SAS signature is in any output or any file the runs wrote.
+// Each git command (one helper process) and each verb ends with one summary line of the
+// requests it sent, and with the trace off (verbose=0) there is none.
 func TestVerboseTraceKeepsSecrets(t *testing.T) {
+	summary := regexp.MustCompile(`object-store: \d+ requests? \(\d+ retried\), \d+(\.\d+)? [KMG]?i?B sent, \d+(\.\d+)? [KMG]?i?B received in \d+\.\d s\n`)
 	// A credential form: a fresh remote for an engine, with the variables that give the
 	// credential and the secrets that must not leak.
 	type cred struct {
@@ -60,15 +64,20 @@ func TestVerboseTraceKeepsSecrets(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%v\n%s", err, o)
 					}
+					if n := len(summary.FindAllString(o, -1)); n != 1 {
+						t.Fatalf("%d request summaries, want 1:\n%s", n, o)
+					}
 				}
+				var u, src string
 				for _, engine := range []string{"bundle", "packchain"} {
-					u, env, secret := c.remote(t, engine)
+					var env, secret []string
+					u, env, secret = c.remote(t, engine)
 					for _, kv := range env {
 						k, v, _ := strings.Cut(kv, "=")
 						w.setenv(k, v)
 					}
 					secrets = append(secrets, secret...)
-					src := w.repo(3)
+					src = w.repo(3)
 					run(w.try(src, "push", u, "main", "main:refs/heads/dev"))
 					dst := filepath.Join(t.TempDir(), "clone")
 					run(w.try(w.home, "clone", u, dst))
@@ -82,6 +91,21 @@ func TestVerboseTraceKeepsSecrets(t *testing.T) {
 					}
 					for _, v := range verbs {
 						run(w.toolIn(src, v...))
+					}
+				}
+				if level == "1" {
+					// Off: no trace and no summary, from the helper or a verb.
+					w.setenv("GIT_REMOTE_OBJECT_STORE_VERBOSE", "0")
+					w.commit(src, "quiet.txt", "quiet\n")
+					for _, args := range [][]string{{"push", u, "main"}, {"ls", u}} {
+						o, err := w.try(src, args...)
+						if args[0] == "ls" {
+							o, err = w.toolIn(src, args...)
+						}
+						out.WriteString(o)
+						if err != nil || strings.Contains(o, "object-store: ") {
+							t.Fatalf("%s at verbose=0: %v\n%s", args[0], err, o)
+						}
 					}
 				}
 				all := out.String()

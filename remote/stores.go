@@ -3,6 +3,7 @@ package remote
 import (
 	"cmp"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"strings"
@@ -38,10 +39,12 @@ func OpenStoreURL(ctx context.Context, url string) (store.Store, error) {
 
 // openBucket opens the whole bucket (container, directory) a Location names.
 func openBucket(ctx context.Context, loc *Location) (store.Store, error) {
-	var named map[string]string
+	// named is the named credential; vars, when it came from AZSTORE_<NAME>_*, which
+	// variable gave each of its keys, for messages.
+	var named, vars map[string]string
 	if loc.Credential != "" {
 		var err error
-		if named = azstoreEnv(loc, os.Getenv); named == nil {
+		if named, vars = azstoreEnv(loc, os.Getenv); named == nil {
 			if named, err = NamedCredential(loc.Credential); err != nil {
 				return nil, err
 			}
@@ -58,7 +61,7 @@ func openBucket(ctx context.Context, loc *Location) (store.Store, error) {
 	case S3:
 		return openS3(loc, named, cfg)
 	case Azure:
-		return openAzure(loc, named, cfg)
+		return openAzure(loc, named, vars, cfg)
 	}
 	return nil, fmt.Errorf("%s: the %s backend is not part of this build yet", loc.URL, loc.Backend)
 }
@@ -69,25 +72,38 @@ func openS3(loc *Location, named map[string]string, cfg *gitconfig.Config) (stor
 	endpoint, pathStyle := loc.Endpoint, loc.PathStyle
 	if loc.AWSLabs || named["endpoint_url"] != "" {
 		// awslabs URLs name no host: AWS's endpoint override variables, else AWS itself.
-		endpoint = cmp.Or(named["endpoint_url"], os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL"))
-		if endpoint == "" {
+		var from string
+		switch {
+		case named["endpoint_url"] != "":
+			endpoint, from = named["endpoint_url"], fmt.Sprintf("endpoint_url of named credential %q", loc.Credential)
+		case os.Getenv("AWS_ENDPOINT_URL_S3") != "":
+			endpoint, from = os.Getenv("AWS_ENDPOINT_URL_S3"), "AWS_ENDPOINT_URL_S3"
+		case os.Getenv("AWS_ENDPOINT_URL") != "":
+			endpoint, from = os.Getenv("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL"
+		default:
 			endpoint = "https://s3." + region + ".amazonaws.com"
-		} else {
+		}
+		if from != "" {
 			pathStyle = true // custom endpoints (MinIO, versitygw…) rarely do virtual hosts
+			if err := loc.plainHTTPEndpoint(endpoint, from); err != nil {
+				return nil, err
+			}
 		}
 	}
-	var creds s3.CredentialsProvider = &s3.Chain{Profile: loc.Profile}
+	// The CA bundle covers the credential requests too (STS, the SSO portal): with the
+	// chain, even a store reached over plain http may need it.
+	roots, err := tlsRoots(loc, endpoint, pathStyle, cfg, named == nil)
+	if err != nil {
+		return nil, err
+	}
+	var creds s3.CredentialsProvider = &s3.Chain{Profile: loc.Profile, RootCAs: roots}
 	if named != nil {
 		creds = s3.Static{AccessKeyID: named["aws_access_key_id"], SecretAccessKey: named["aws_secret_access_key"], SessionToken: named["aws_session_token"]}
 		if named["aws_access_key_id"] == "" {
 			return nil, fmt.Errorf("%w %q has no aws_access_key_id; add it and aws_secret_access_key to its section in %s", ErrCredential, loc.Credential, CredentialsFile())
 		}
 	}
-	ca, caFrom := tlsBundle(loc, endpoint, pathStyle, cfg)
-	st, err := s3.New(s3.Config{Endpoint: endpoint, Bucket: loc.Bucket, Region: region, PathStyle: pathStyle, Credentials: creds, CABundle: ca})
-	if err != nil && ca != "" {
-		return nil, fmt.Errorf("%s: %w (the CA bundle %s names)", loc.URL, err, caFrom)
-	}
+	st, err := s3.New(s3.Config{Endpoint: endpoint, Bucket: loc.Bucket, Region: region, PathStyle: pathStyle, Credentials: creds, RootCAs: roots})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc.URL, err)
 	}
@@ -96,8 +112,9 @@ func openS3(loc *Location, named map[string]string, cfg *gitconfig.Config) (stor
 
 // openAzure picks Azure credentials in the order of docs/architecture.md, "Credentials":
 // a named credential, then AZURE_STORAGE_CONNECTION_STRING, then AZURE_STORAGE_ACCOUNT
-// with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN.
-func openAzure(loc *Location, named map[string]string, cfg *gitconfig.Config) (store.Store, error) {
+// with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN. vars names the AZSTORE_<NAME>_*
+// variable each key of named came from, when it came from the environment.
+func openAzure(loc *Location, named, vars map[string]string, cfg *gitconfig.Config) (store.Store, error) {
 	get := func(k string) string {
 		if named != nil {
 			return named[strings.ToLower(k)]
@@ -106,6 +123,9 @@ func openAzure(loc *Location, named map[string]string, cfg *gitconfig.Config) (s
 	}
 	// from names where a setting came from, as the user wrote it, for messages.
 	from := func(k string) string {
+		if v := vars[strings.ToLower(k)]; v != "" {
+			return v
+		}
 		if named != nil {
 			return fmt.Sprintf("%s of named credential %q", strings.ToLower(k), loc.Credential)
 		}
@@ -125,6 +145,12 @@ func openAzure(loc *Location, named map[string]string, cfg *gitconfig.Config) (s
 	} else if a := get("azure_storage_account"); a != "" && a != account {
 		return nil, fmt.Errorf("%s is %q but the URL names %q; make them agree, or unset it", from("azure_storage_account"), a, account)
 	}
+	// The CA bundle covers Entra ID's token requests too: without a key or SAS, even a
+	// store reached over plain http may need it.
+	roots, err := tlsRoots(loc, endpoint, true, cfg, sas == "" && key == "")
+	if err != nil {
+		return nil, err
+	}
 	var auth azblob.Authorizer
 	switch {
 	case sas != "":
@@ -136,7 +162,7 @@ func openAzure(loc *Location, named map[string]string, cfg *gitconfig.Config) (s
 		}
 		auth = azblob.SharedKey{SharedKey: k}
 	default:
-		src, ok := azauth.EntraFromEnv(get)
+		src, ok := azauth.EntraFromEnv(get, roots)
 		if !ok && named == nil {
 			// Last, as Azure's DefaultAzureCredential: the developer's `az login`. Not
 			// for a named credential, which names its own secrets.
@@ -147,34 +173,42 @@ func openAzure(loc *Location, named map[string]string, cfg *gitconfig.Config) (s
 		}
 		auth = azblob.Entra{Source: src}
 	}
-	ca, caFrom := tlsBundle(loc, endpoint, true, cfg)
-	st, err := azblob.New(azblob.Config{Endpoint: endpoint, Container: loc.Bucket, Auth: auth, CABundle: ca})
-	if err != nil && ca != "" {
-		return nil, fmt.Errorf("%s: %w (the CA bundle %s names)", loc.URL, err, caFrom)
-	}
+	st, err := azblob.New(azblob.Config{Endpoint: endpoint, Container: loc.Bucket, Auth: auth, RootCAs: roots})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc.URL, err)
 	}
 	return st, nil
 }
 
-// tlsBundle is the CA bundle (and the setting naming it) for requests to endpoint; ""
-// for plain http, where there is no certificate to check.
-func tlsBundle(loc *Location, endpoint string, pathStyle bool, cfg *gitconfig.Config) (path, from string) {
-	if !strings.HasPrefix(endpoint, "https://") {
-		return "", ""
+// tlsRoots loads the CA bundle (caBundle) a remote's https requests trust instead of
+// the system's roots: the store's own when endpoint is https, and, when forCredentials
+// says its credentials may be fetched over https (STS, the SSO portal, Entra ID), those
+// requests even when the store is reached over plain http. nil: the system's roots. A
+// bundle that cannot be loaded is an error naming the setting that gave it.
+func tlsRoots(loc *Location, endpoint string, pathStyle bool, cfg *gitconfig.Config, forCredentials bool) (*x509.CertPool, error) {
+	if !strings.HasPrefix(endpoint, "https://") && !forCredentials {
+		return nil, nil
 	}
-	return caBundle(loc, requestURL(loc, endpoint, pathStyle), os.Getenv, cfg)
+	path, from := caBundle(loc, requestURL(loc, endpoint, pathStyle), os.Getenv, cfg)
+	if path == "" {
+		return nil, nil
+	}
+	pool, err := store.LoadCABundle(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (the CA bundle %s names)", loc.URL, err, from)
+	}
+	return pool, nil
 }
 
 // azstoreEnv is the seed's form of a named Azure credential: AZSTORE_<NAME>_KEY,
 // AZSTORE_<NAME>_CONNECTION_STRING or AZSTORE_<NAME>_SAS in the environment for
 // credential=NAME (NAME upper-cased, every character other than a letter or digit
 // becoming '_'). When one is set it is the named credential, and the credentials file
-// is not read; nil when none is (or the remote is not Azure).
-func azstoreEnv(loc *Location, getenv func(string) string) map[string]string {
+// is not read; nil when none is (or the remote is not Azure). vars maps each key of
+// named to the variable that gave it, for messages.
+func azstoreEnv(loc *Location, getenv func(string) string) (named, vars map[string]string) {
 	if loc.Backend != Azure || loc.Credential == "" {
-		return nil
+		return nil, nil
 	}
 	prefix := "AZSTORE_" + strings.Map(func(r rune) rune {
 		switch {
@@ -185,15 +219,15 @@ func azstoreEnv(loc *Location, getenv func(string) string) map[string]string {
 		}
 		return '_'
 	}, loc.Credential) + "_"
-	named := map[string]string{}
+	named, vars = map[string]string{}, map[string]string{}
 	for suffix, key := range map[string]string{"KEY": "azure_storage_key", "CONNECTION_STRING": "azure_storage_connection_string", "SAS": "azure_storage_sas_token"} {
 		if v := getenv(prefix + suffix); v != "" {
 			redact.Named(key, v) // never printed
-			named[key] = v
+			named[key], vars[key] = v, prefix+suffix
 		}
 	}
 	if len(named) == 0 {
-		return nil
+		return nil, nil
 	}
-	return named
+	return named, vars
 }

@@ -181,6 +181,19 @@ func (l *Location) plainHTTPAllowed(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// plainHTTPEndpoint refuses an S3 endpoint that does not come from the URL (from names
+// its setting: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, a named credential's endpoint_url)
+// when it is plain http to another machine, as Parse refuses s3+http:// URLs: allowed
+// by insecure=1 or GIT_REMOTE_OBJECT_STORE_ALLOW_HTTP=1, always to this machine.
+func (l *Location) plainHTTPEndpoint(endpoint, from string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") || l.plainHTTPAllowed(u.Hostname()) {
+		return nil // a malformed endpoint is the backend's error to report
+	}
+	return fmt.Errorf("%s: %s is plain http to %s (%s), which would send the signed requests and the repository's contents unencrypted; use https://, or, on a network you trust, add insecure=1 to the URL or set GIT_REMOTE_OBJECT_STORE_ALLOW_HTTP=1",
+		l.URL, from, u.Hostname(), Redact(endpoint))
+}
+
 func nameOK(s string) bool {
 	return regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`).MatchString(s)
 }

@@ -2,6 +2,7 @@ package azblob
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,10 +29,13 @@ type Config struct {
 	ListPageSize int   // 0 means 5000
 	HTTPClient   *http.Client
 	// CABundle is a PEM file of the certificate authorities to trust instead of the
-	// system's (AWS_CA_BUNDLE, http.sslCAInfo…); used when HTTPClient is nil.
+	// system's (AWS_CA_BUNDLE, http.sslCAInfo…); used when HTTPClient and RootCAs are nil.
 	CABundle string
-	Policy   *store.Policy
-	Now      func() time.Time
+	// RootCAs, when set, are the authorities to trust instead of the system's: a bundle
+	// already loaded (store.LoadCABundle), shared with the credential requests.
+	RootCAs *x509.CertPool
+	Policy  *store.Policy
+	Now     func() time.Time
 }
 
 // Store is one container. It implements store.Store, store.MetaPutter, store.Janitor
@@ -70,7 +74,7 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.CABundle)
+	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.RootCAs, cfg.CABundle)
 	if err != nil {
 		return nil, fmt.Errorf("azblob: %w", err)
 	}

@@ -10,7 +10,10 @@
 // vanishes with a crashed process.
 //
 // Writes go to a temporary file, are fsynced, then renamed into place: a reader sees the
-// old object or the new one, never a partial one. An object's ETag is the SHA-256 of its
+// old object or the new one, never a partial one. On Windows the rename is
+// MoveFileEx(MOVEFILE_REPLACE_EXISTING) and readers open objects with FILE_SHARE_DELETE,
+// so a replace goes through while someone reads (a rename blocked by another program's
+// handle is retried for a few seconds). An object's ETag is the SHA-256 of its
 // content, computed while it is written and kept in a user xattr on the file (set before
 // the rename, so tag and content land together); on a file system without user xattrs,
 // and on Windows, it is a hash of the file's identity (size, modification time, file

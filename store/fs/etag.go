@@ -46,7 +46,7 @@ func readTag(f *os.File) (string, bool) {
 // all its ETag) belongs to exactly the bytes the returned file reads. A directory is a
 // prefix, not an object: ErrNotFound.
 func (s *Store) openInfo(op, key, p string) (*os.File, store.Info, error) {
-	f, err := os.Open(p)
+	f, err := openObject(p)
 	if err != nil {
 		return nil, store.Info{}, s.openError(op, key, err)
 	}

@@ -77,7 +77,7 @@ func (s *Store) writeFile(name string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), name)
+		err = replaceFile(f.Name(), name)
 	}
 	if err != nil {
 		os.Remove(f.Name())

@@ -45,7 +45,7 @@ func (s *Store) PutMeta(ctx context.Context, key string, body io.Reader, size in
 		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 			return &store.Error{Op: "put", Key: key, Err: err, Hint: "a key and a prefix of the same name cannot coexist in a directory"}
 		}
-		if err := os.Rename(tmp, p); err != nil {
+		if err := replaceFile(tmp, p); err != nil {
 			return &store.Error{Op: "put", Key: key, Err: err}
 		}
 		syncDir(filepath.Dir(p))

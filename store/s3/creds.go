@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +52,10 @@ type Chain struct {
 	Getenv  func(string) string // nil: os.Getenv
 	// IMDSEndpoint and STSEndpoint override AWS's addresses (tests).
 	IMDSEndpoint, STSEndpoint string
+	// RootCAs, when set, are the certificate authorities the https credential requests
+	// (STS AssumeRole and AssumeRoleWithWebIdentity, the SSO portal) trust instead of the
+	// system's: the remote's CA bundle (AWS_CA_BUNDLE, ca_bundle, http.sslCAInfo…).
+	RootCAs *x509.CertPool
 	// ssoEndpoint replaces https://portal.sso.<region>.amazonaws.com (tests only: no
 	// portal runs where the tests do).
 	ssoEndpoint string
@@ -94,7 +101,7 @@ func (c *Chain) resolve() (CredentialsProvider, error) {
 	}
 	region := cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
 	if f, role := getenv("AWS_WEB_IDENTITY_TOKEN_FILE"), getenv("AWS_ROLE_ARN"); f != "" && role != "" {
-		return webIdentity(f, role, cmp.Or(getenv("AWS_ROLE_SESSION_NAME"), "git-remote-object-store"), region, c.STSEndpoint), nil
+		return webIdentity(f, role, cmp.Or(getenv("AWS_ROLE_SESSION_NAME"), "git-remote-object-store"), region, c.STSEndpoint, c.client()), nil
 	}
 	if getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "" || getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" {
 		return ecsCreds(getenv), nil
@@ -103,6 +110,17 @@ func (c *Chain) resolve() (CredentialsProvider, error) {
 		return &fallbackIMDS{imds: imdsCreds(cmp.Or(c.IMDSEndpoint, getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT")))}, nil
 	}
 	return nil, fmt.Errorf("%w (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials)", ErrNoCredentials)
+}
+
+// client is the HTTP client of the chain's https credential requests: the system's
+// roots, or RootCAs instead.
+func (c *Chain) client() *http.Client {
+	if c.RootCAs == nil {
+		return stsClient
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}
+	return &http.Client{Timeout: stsClient.Timeout, Transport: tr}
 }
 
 // fallbackIMDS turns "no instance metadata here" into the chain's own clear error.
@@ -142,7 +160,7 @@ func (c *Chain) fromProfile(profile string, getenv func(string) string, depth in
 	session := cmp.Or(merged["role_session_name"], "git-remote-object-store")
 	switch {
 	case merged["role_arn"] != "" && merged["web_identity_token_file"] != "":
-		return webIdentity(merged["web_identity_token_file"], merged["role_arn"], session, region, c.STSEndpoint), nil
+		return webIdentity(merged["web_identity_token_file"], merged["role_arn"], session, region, c.STSEndpoint, c.client()), nil
 	case merged["role_arn"] != "" && merged["source_profile"] != "":
 		var src CredentialsProvider
 		if merged["source_profile"] == profile {
@@ -157,7 +175,7 @@ func (c *Chain) fromProfile(profile string, getenv func(string) string, depth in
 			}
 			src = p
 		}
-		return assumeRole(src, merged["role_arn"], session, merged["external_id"], region, c.STSEndpoint), nil
+		return assumeRole(src, merged["role_arn"], session, merged["external_id"], region, c.STSEndpoint, c.client()), nil
 	case merged["role_arn"] != "":
 		return nil, fmt.Errorf("%w: profile %q has role_arn but neither source_profile nor web_identity_token_file (credential_source is not supported)", ErrNoCredentials, profile)
 	case merged["aws_access_key_id"] != "" && merged["aws_secret_access_key"] != "":
@@ -169,7 +187,7 @@ func (c *Chain) fromProfile(profile string, getenv func(string) string, depth in
 		if err != nil {
 			return nil, err
 		}
-		return ssoCreds(p, getenv, c.ssoEndpoint, time.Now), nil
+		return ssoCreds(p, getenv, c.ssoEndpoint, c.client(), time.Now), nil
 	}
 	return nil, nil
 }

@@ -238,7 +238,7 @@ func stsEndpoint(region, override string) string {
 }
 
 // assumeRole calls STS AssumeRole signed with the source profile's credentials.
-func assumeRole(source CredentialsProvider, roleARN, session, externalID, region, endpoint string) *cached {
+func assumeRole(source CredentialsProvider, roleARN, session, externalID, region, endpoint string, hc *http.Client) *cached {
 	return newCached(func(ctx context.Context) (expiring, error) {
 		src, err := source.Retrieve(ctx)
 		if err != nil {
@@ -259,7 +259,7 @@ func assumeRole(source CredentialsProvider, roleARN, session, externalID, region
 		signRegion := cmp.Or(region, "us-east-1")
 		sigv4.Sign(req, src, signRegion, "sts", time.Now(), sum)
 		var res stsResult
-		if err := doXML(req, &res); err != nil {
+		if err := doXML(hc, req, &res); err != nil {
 			return expiring{}, fmt.Errorf("assume role %s: %w", roleARN, err)
 		}
 		return res.expiring()
@@ -268,7 +268,7 @@ func assumeRole(source CredentialsProvider, roleARN, session, externalID, region
 
 // webIdentity calls STS AssumeRoleWithWebIdentity (unsigned) with a token file that is
 // re-read on every refresh (Kubernetes rotates it).
-func webIdentity(tokenFile, roleARN, session, region, endpoint string) *cached {
+func webIdentity(tokenFile, roleARN, session, region, endpoint string, hc *http.Client) *cached {
 	return newCached(func(ctx context.Context) (expiring, error) {
 		tok, err := os.ReadFile(tokenFile)
 		if err != nil {
@@ -282,17 +282,19 @@ func webIdentity(tokenFile, roleARN, session, region, endpoint string) *cached {
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		var res stsResult
-		if err := doXML(req, &res); err != nil {
+		if err := doXML(hc, req, &res); err != nil {
 			return expiring{}, fmt.Errorf("assume role %s with web identity: %w", roleARN, err)
 		}
 		return res.expiring()
 	})
 }
 
+// stsClient is the client of the https credential requests when the remote names no CA
+// bundle (Chain.client).
 var stsClient = &http.Client{Timeout: 30 * time.Second}
 
-func doXML(req *http.Request, out any) error {
-	resp, err := stsClient.Do(req)
+func doXML(hc *http.Client, req *http.Request, out any) error {
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}

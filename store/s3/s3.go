@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -35,9 +36,12 @@ type Config struct {
 	ListPageSize int   // max-keys per listing page; 0 means 1000
 	HTTPClient   *http.Client
 	// CABundle is a PEM file of the certificate authorities to trust instead of the
-	// system's (AWS_CA_BUNDLE, http.sslCAInfo…); used when HTTPClient is nil.
+	// system's (AWS_CA_BUNDLE, http.sslCAInfo…); used when HTTPClient and RootCAs are nil.
 	CABundle string
-	Policy   *store.Policy
+	// RootCAs, when set, are the authorities to trust instead of the system's: a bundle
+	// already loaded (store.LoadCABundle), shared with the credential requests.
+	RootCAs *x509.CertPool
+	Policy  *store.Policy
 	// Now is the signing clock; nil means time.Now (tests pin it; skew correction shifts it).
 	Now func() time.Time
 }
@@ -88,7 +92,7 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.CABundle)
+	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.RootCAs, cfg.CABundle)
 	if err != nil {
 		return nil, fmt.Errorf("s3: %w", err)
 	}

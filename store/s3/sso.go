@@ -85,7 +85,7 @@ func ssoCacheFile(cacheKey string, getenv func(string) string) string {
 // afresh each time, so a new `aws sso login` is picked up without restarting. The
 // token is never refreshed here (that needs the OIDC client registration the AWS CLI
 // owns): when it is over, the user is told to log in again.
-func ssoCreds(p ssoProfile, getenv func(string) string, endpoint string, now func() time.Time) *cached {
+func ssoCreds(p ssoProfile, getenv func(string) string, endpoint string, hc *http.Client, now func() time.Time) *cached {
 	login := func(why string) error {
 		return fmt.Errorf("%w: %s; run `aws sso login --profile %s`", ErrSSOLogin, why, p.profile)
 	}
@@ -119,7 +119,7 @@ func ssoCreds(p ssoProfile, getenv func(string) string, endpoint string, now fun
 			return expiring{}, err
 		}
 		req.Header.Set("x-amz-sso_bearer_token", tok.AccessToken)
-		resp, err := stsClient.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			return expiring{}, fmt.Errorf("AWS SSO GetRoleCredentials: %w", err)
 		}

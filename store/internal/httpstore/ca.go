@@ -3,9 +3,9 @@ package httpstore
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
-	"os"
+
+	"git-remote-object-store/store"
 )
 
 // ClientWithCA is the client a backend uses (see newHTTPClient) trusting only the
@@ -17,31 +17,30 @@ func ClientWithCA(caFile string) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ClientWithRoots(pool), nil
+}
+
+// ClientWithRoots is the client a backend uses trusting only the authorities of pool.
+func ClientWithRoots(pool *x509.CertPool) *http.Client {
 	hc := newHTTPClient()
 	hc.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return hc, nil
+	return hc
 }
 
 // ClientFor is the client a backend's configuration asks for: hc when it gives one,
-// else a client trusting caFile when that is set (ClientWithCA), else nil (New makes the
-// default client).
-func ClientFor(hc *http.Client, caFile string) (*http.Client, error) {
-	if hc != nil || caFile == "" {
+// else a client trusting roots when that is set (ClientWithRoots), else one trusting
+// caFile when that is set (ClientWithCA), else nil (New makes the default client).
+func ClientFor(hc *http.Client, roots *x509.CertPool, caFile string) (*http.Client, error) {
+	switch {
+	case hc != nil:
 		return hc, nil
+	case roots != nil:
+		return ClientWithRoots(roots), nil
+	case caFile != "":
+		return ClientWithCA(caFile)
 	}
-	return ClientWithCA(caFile)
+	return nil, nil
 }
 
-// LoadCABundle reads a PEM file of CA certificates; a file without one is an error, so
-// a wrong path or a DER file is reported rather than failing every handshake later.
-func LoadCABundle(caFile string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("CA bundle: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("CA bundle %s holds no PEM certificate (a DER file must be converted: openssl x509 -inform der -in FILE)", caFile)
-	}
-	return pool, nil
-}
+// LoadCABundle reads a PEM file of CA certificates (store.LoadCABundle).
+func LoadCABundle(caFile string) (*x509.CertPool, error) { return store.LoadCABundle(caFile) }

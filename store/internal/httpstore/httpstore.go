@@ -169,6 +169,7 @@ func (c *Client) sendOnce(ctx context.Context, r *Request, try int) (*http.Respo
 		a = newAttempt(actx, cancel, noAnswer())
 	}
 	tr := c.newTracer(r, req, try)
+	store.CountRequest(int64(len(r.Body)), try > 0)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		a.stop()
@@ -178,6 +179,7 @@ func (c *Client) sendOnce(ctx context.Context, r *Request, try int) (*http.Respo
 		return nil, e
 	}
 	watchBody(resp, a)
+	resp.Body = &countedBody{resp.Body}
 	tr.answered(resp)
 	if resp.StatusCode >= 300 {
 		defer drain(resp.Body)
@@ -238,4 +240,14 @@ func (c *Client) head(ctx context.Context, key string) (in store.Info, h http.He
 		return nil
 	})
 	return in, h, err
+}
+
+// countedBody adds what is read of an answer's body to the process's received bytes
+// (store.CountReceived), for the trace's summary.
+type countedBody struct{ io.ReadCloser }
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	store.CountReceived(int64(n))
+	return n, err
 }

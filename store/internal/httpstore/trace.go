@@ -13,31 +13,11 @@ import (
 
 	"git-remote-object-store/internal/quote"
 	"git-remote-object-store/internal/redact"
+	"git-remote-object-store/store"
 )
 
-// Verbosity is the trace level the environment asks for: GIT_REMOTE_OBJECT_STORE_VERBOSE,
-// else awslabs/git-remote-s3's GIT_REMOTE_S3_VERBOSE. 0 (unset, "0", "false"): no
-// trace; 1 (or any other true value): one line per request; 2 and more: also the URL
-// and both sides' headers, credentials masked.
-func Verbosity(getenv func(string) string) int {
-	for _, name := range []string{"GIT_REMOTE_OBJECT_STORE_VERBOSE", "GIT_REMOTE_S3_VERBOSE"} {
-		switch v := strings.TrimSpace(strings.ToLower(getenv(name))); v {
-		case "":
-			continue
-		case "0", "false", "no", "off":
-			return 0
-		case "1", "true", "yes", "on":
-			return 1
-		default:
-			if n := 0; len(v) == 1 && v[0] >= '2' && v[0] <= '9' {
-				fmt.Sscan(v, &n)
-				return n
-			}
-			return 1
-		}
-	}
-	return 0
-}
+// Verbosity is the trace level the environment asks for (store.Verbosity).
+func Verbosity(getenv func(string) string) int { return store.Verbosity(getenv) }
 
 // traceOut is where traces go: stderr, through its own redactor (a backend writes to the
 // process's stderr directly, not through the one main wraps, so it masks here too). Each
