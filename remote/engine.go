@@ -28,7 +28,12 @@ type Remote struct {
 
 // Open parses url, opens its backend and detects the engine. Nothing is written.
 func Open(ctx context.Context, url string) (*Remote, error) {
-	loc, err := Parse(url)
+	return openLocation(ctx, func() (*Location, error) { return Parse(url) })
+}
+
+// openLocation opens the backend of the location parse gives and detects its engine.
+func openLocation(ctx context.Context, parse func() (*Location, error)) (*Remote, error) {
+	loc, err := parse()
 	if err != nil {
 		return nil, err
 	}

@@ -77,13 +77,5 @@ func ParseRemote(name, rawURL string) (*Location, error) {
 // OpenRemote is Open for the remote git runs the helper for (`git-remote-<scheme>
 // <name> <url>`): the remote's settings in git config fill what its URL leaves unset.
 func OpenRemote(ctx context.Context, name, rawURL string) (*Remote, error) {
-	loc, err := ParseRemote(name, rawURL)
-	if err != nil {
-		return nil, err
-	}
-	st, err := OpenStore(ctx, loc)
-	if err != nil {
-		return nil, err
-	}
-	return New(ctx, loc, st)
+	return openLocation(ctx, func() (*Location, error) { return ParseRemote(name, rawURL) })
 }
