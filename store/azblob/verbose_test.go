@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"git-remote-object-store/azauth"
-	"git-remote-object-store/store"
+	"git-remote-object-store/store/storetest"
 	"git-remote-object-store/store/azblob"
 	"git-remote-object-store/store/internal/httpstore"
 )
@@ -70,22 +70,7 @@ func TestVerboseTraceHidesSecrets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := t.Context()
-			if _, err := st.Put(ctx, "HEAD", strings.NewReader("refs/heads/main"), 15, store.Cond{}); err != nil {
-				t.Fatal(err)
-			}
-			rc, _, err := st.Get(ctx, "HEAD", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.ReadAll(rc)
-			rc.Close()
-			if _, err := st.Head(ctx, "missing"); !store.IsNotFound(err) {
-				t.Fatalf("head: %v", err)
-			}
-			if err := st.Delete(ctx, "HEAD"); err != nil {
-				t.Fatal(err)
-			}
+			storetest.Exercise(t, st, "HEAD", "refs/heads/main")
 			out := trace.String()
 			for _, want := range []string{"PUT HEAD -> 201, 15 bytes sent", "GET HEAD -> 200, 0 bytes sent, 15 received", "HEAD missing -> 404", "DELETE HEAD -> 202", "> X-Ms-Version: "} {
 				if !strings.Contains(out, want) {

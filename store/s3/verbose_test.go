@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"git-remote-object-store/store"
+	"git-remote-object-store/store/storetest"
 	"git-remote-object-store/store/internal/httpstore"
 	"git-remote-object-store/store/s3"
 )
@@ -81,22 +81,7 @@ func TestVerboseTraceHidesSecrets(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ctx := t.Context()
-				if _, err := st.Put(ctx, "refs/heads/main/abc.bundle", strings.NewReader("hello"), 5, store.Cond{}); err != nil {
-					t.Fatal(err)
-				}
-				rc, _, err := st.Get(ctx, "refs/heads/main/abc.bundle", nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				io.ReadAll(rc)
-				rc.Close()
-				if _, err := st.Head(ctx, "missing"); !store.IsNotFound(err) {
-					t.Fatalf("head: %v", err)
-				}
-				if err := st.Delete(ctx, "refs/heads/main/abc.bundle"); err != nil {
-					t.Fatal(err)
-				}
+				storetest.Exercise(t, st, "refs/heads/main/abc.bundle", "hello")
 				out := trace.String()
 				for _, want := range []string{
 					"PUT refs/heads/main/abc.bundle -> 200, 5 bytes sent, 0 received,",
