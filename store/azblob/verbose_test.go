@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"git-remote-object-store/azauth"
-	"git-remote-object-store/store/storetest"
 	"git-remote-object-store/store/azblob"
 	"git-remote-object-store/store/internal/httpstore"
+	"git-remote-object-store/store/storetest"
 )
 
 // TestVerboseTraceHidesSecrets runs the object calls with the level-2 trace on, with a

@@ -9,9 +9,9 @@ import (
 	"sync"
 	"testing"
 
-	"git-remote-object-store/store/storetest"
 	"git-remote-object-store/store/internal/httpstore"
 	"git-remote-object-store/store/s3"
+	"git-remote-object-store/store/storetest"
 )
 
 // seen is what a fake server received that is secret: every Authorization's signature
