@@ -174,7 +174,7 @@ func (e *Engine) scan(ctx context.Context) (*remoteState, error) {
 		}
 		ref, hex := m[1], m[2]
 		if err := gitpack.CheckRefName(ref); err != nil {
-			e.warnf("ignoring %s: invalid ref name: %v", quote.Q(key), err)
+			e.warnf("ignoring %s: %v", quote.Q(key), err)
 			return nil
 		}
 		if len(hex) != object.SHA1.HexSize() {

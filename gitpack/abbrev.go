@@ -13,7 +13,7 @@ import (
 
 // ErrAmbiguous: an abbreviated object id that more than one object of the repository
 // starts with (git's "short object ID … is ambiguous").
-var ErrAmbiguous = errors.New("gitpack: ambiguous object name")
+var ErrAmbiguous = errors.New("ambiguous object name")
 
 // minAbbrev is the shortest abbreviation git accepts (MINIMUM_ABBREV).
 const minAbbrev = 4

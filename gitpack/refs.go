@@ -12,7 +12,7 @@ import (
 )
 
 // ErrBadRefName: a name git's check-ref-format would refuse.
-var ErrBadRefName = errors.New("gitpack: invalid ref name")
+var ErrBadRefName = errors.New("invalid ref name")
 
 // CheckRefName applies git check-ref-format's rules to a full ref name (at least two
 // components, like "refs/heads/main"); "HEAD" is also accepted.

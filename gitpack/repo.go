@@ -16,8 +16,8 @@ import (
 
 // Errors callers branch on.
 var (
-	ErrNotFound    = errors.New("gitpack: object not found")
-	ErrUnsupported = errors.New("gitpack: unsupported repository")
+	ErrNotFound    = errors.New("object not found")
+	ErrUnsupported = errors.New("unsupported repository")
 )
 
 // Repo is an opened local repository.

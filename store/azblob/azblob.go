@@ -57,10 +57,10 @@ var (
 func New(cfg Config) (*Store, error) {
 	u, ok := httpstore.ParseEndpoint(cfg.Endpoint)
 	if !ok {
-		return nil, fmt.Errorf("azblob: endpoint %q is not http(s)://host[/account]", cfg.Endpoint)
+		return nil, fmt.Errorf("endpoint %q is not http(s)://host[/account]", cfg.Endpoint)
 	}
 	if cfg.Container == "" || cfg.Auth == nil {
-		return nil, errors.New("azblob: container and credentials are required")
+		return nil, errors.New("container and credentials are required")
 	}
 	if cfg.BlockSize <= 0 {
 		cfg.BlockSize = 16 << 20
@@ -76,7 +76,7 @@ func New(cfg Config) (*Store, error) {
 	}
 	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.RootCAs, cfg.CABundle)
 	if err != nil {
-		return nil, fmt.Errorf("azblob: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	cfg.HTTPClient = hc
 	s := &Store{cfg: cfg, base: u}

@@ -41,7 +41,7 @@ func (s *Store) ListGarbage(ctx context.Context, prefix string, olderThan time.T
 	})
 }
 
-var errCommitted = errors.New("azblob: the blob has a committed version")
+var errCommitted = errors.New("the blob has a committed version")
 
 // uncommittedSize tells whether key exists only as uncommitted blocks (errCommitted when
 // a committed blob answers Get Blob Properties, ErrNotFound when no block is left) and

@@ -26,7 +26,7 @@ type CredentialsProvider interface {
 }
 
 // ErrNoCredentials: no source in the chain had credentials.
-var ErrNoCredentials = errors.New("s3: no AWS credentials found")
+var ErrNoCredentials = errors.New("no AWS credentials found")
 
 // Static is a fixed set of credentials.
 type Static sigv4.Credentials

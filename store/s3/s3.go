@@ -66,10 +66,10 @@ var (
 func New(cfg Config) (*Store, error) {
 	u, ok := httpstore.ParseEndpoint(cfg.Endpoint)
 	if !ok {
-		return nil, fmt.Errorf("s3: endpoint %q is not http(s)://host[:port]", cfg.Endpoint)
+		return nil, fmt.Errorf("endpoint %q is not http(s)://host[:port]", cfg.Endpoint)
 	}
 	if cfg.Bucket == "" {
-		return nil, errors.New("s3: no bucket")
+		return nil, errors.New("no bucket")
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -78,7 +78,7 @@ func New(cfg Config) (*Store, error) {
 		cfg.PartSize = 16 << 20
 	}
 	if cfg.PartSize < MinPartSize {
-		return nil, fmt.Errorf("s3: part size %d is below S3's minimum of 5 MiB", cfg.PartSize)
+		return nil, fmt.Errorf("part size %d is below S3's minimum of 5 MiB", cfg.PartSize)
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 2
@@ -87,14 +87,14 @@ func New(cfg Config) (*Store, error) {
 		cfg.ListPageSize = 1000
 	}
 	if cfg.Credentials == nil {
-		return nil, errors.New("s3: no credentials provider")
+		return nil, errors.New("no credentials provider")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	hc, err := httpstore.ClientFor(cfg.HTTPClient, cfg.RootCAs, cfg.CABundle)
 	if err != nil {
-		return nil, fmt.Errorf("s3: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	cfg.HTTPClient = hc
 	s := &Store{cfg: cfg, base: u}
