@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"git-remote-object-store/engine"
@@ -83,10 +84,7 @@ func cmdCompact(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if !ok {
 		return code
 	}
-	o := engine.CompactOptions{MaxPacks: *maxPacks, TmpDir: *tmp}
-	if !*quiet {
-		o.Progress = stderr
-	}
+	o := engine.CompactOptions{MaxPacks: *maxPacks, TmpDir: *tmp, Progress: progressTo(stderr, *quiet)}
 	res, err := e.Compact(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "fatal: %v\n", err)
@@ -105,6 +103,7 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cl := newCmdLine("gc", stdout, stderr)
 	grace := cl.Duration("grace", "DURATION", engine.DefaultGrace, "leave packs the manifest stopped naming for this long, as a fetch may still read them (default 24h)")
 	dry := cl.Bool("dry-run", "list what would be deleted, delete nothing")
+	quiet := cl.HiddenBool("q") // no progress, as for compact
 	pos, code, ok := cl.Parse(args, "<url>")
 	if !ok {
 		return code
@@ -116,7 +115,7 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	items, err := e.GC(ctx, *grace, *dry)
+	items, err := e.GC(engine.WithProgress(ctx, progressTo(stderr, *quiet)), *grace, *dry)
 	verb := "deleted"
 	if *dry {
 		verb = "would delete"
@@ -137,6 +136,20 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// progressTo is where a verb's progress goes, by git's rule for its own commands: to
+// stderr when that is a terminal and -q was not given, else nowhere (a pipe or a log
+// gets no progress at all). stderr is the redacting wrapper main puts around the
+// process's stderr; what it wraps says whether that is a terminal.
+func progressTo(stderr io.Writer, quiet bool) io.Writer {
+	if quiet {
+		return nil
+	}
+	if f, ok := redact.Raw(stderr).(*os.File); !ok || !engine.IsTerminal(f) {
+		return nil
+	}
+	return engine.TerminalWriter(stderr, true)
 }
 
 // gcLeftovers removes (with dry: lists) what interrupted uploads left on the remote

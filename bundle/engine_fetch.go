@@ -72,13 +72,15 @@ func (e *Engine) Fetch(ctx context.Context, wants []engine.Ref, o engine.Options
 }
 
 func (e *Engine) fetchBundle(ctx context.Context, in *gitpack.Incoming, key string, want object.Hash, o engine.Options) error {
-	rc, info, err := e.st.Get(ctx, key, nil)
+	rc, _, err := e.st.Get(ctx, key, nil)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", key, err)
 	}
 	defer rc.Close()
-	body := engine.CountingReader(rc, o.Progress, "Receiving "+key, info.Size)
-	br := bufio.NewReaderSize(body, 64<<10)
+	// Progress as git's index-pack shows it: "Receiving objects" with the bundle's bytes
+	// and their rate, then "Resolving deltas".
+	rp := engine.NewReceiveProgress(o.Progress)
+	br := bufio.NewReaderSize(rp.Reader(rc), 64<<10)
 	h, err := ReadHeader(br)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", key, err)
@@ -98,9 +100,11 @@ func (e *Engine) fetchBundle(ctx context.Context, in *gitpack.Incoming, key stri
 			return fmt.Errorf("fetch %s: the bundle needs %s, which this repository lacks", key, p.Hash)
 		}
 	}
-	if _, err := in.IndexPack(br, gitpack.IndexOptions{FixThin: len(h.Prereqs) > 0}); err != nil {
+	if _, err := in.IndexPack(br, gitpack.IndexOptions{FixThin: len(h.Prereqs) > 0, Progress: rp.Indexer()}); err != nil {
+		rp.Abort()
 		return fmt.Errorf("fetch %s: %w", key, err)
 	}
+	rp.Done()
 	if !in.Has(want) {
 		return fmt.Errorf("fetch %s: %s is missing after indexing the bundle (damaged bundle)", key, want)
 	}

@@ -408,14 +408,23 @@ func (e *Engine) refNow(ctx context.Context, ref string) (*refState, error) {
 // upload streams header + pack straight into the store: no temporary file, no buffer
 // beyond a few parts. The pack is written deterministically, so a push killed part-way
 // resumes (engine.PutResumable) instead of starting from zero.
+//
+// Progress is git's for a push: the packer's phases, the last of which, "Writing
+// objects", counts the bytes as the upload takes them from the pipe, so its rate is the
+// upload's; it says done once the store has the whole bundle.
 func (e *Engine) upload(ctx context.Context, key string, u engine.Update, o engine.Options) error {
+	pp := engine.NewPackProgress(o.Progress)
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(e.writeBundle(pw, u.Dst, u.Src))
+		pw.CloseWithError(e.writeBundleProgress(pw, u.Dst, u.Src, pp))
 	}()
-	body := engine.CountingReader(pr, o.Progress, "Writing "+key, -1)
-	_, err := engine.PutResumable(ctx, e.st, key, body, -1, store.Cond{}, e.resumeOptions())
+	_, err := engine.PutResumable(ctx, e.st, key, pr, -1, store.Cond{}, e.resumeOptions())
 	pr.CloseWithError(errors.New("upload ended"))
+	if err != nil {
+		pp.Abort()
+	} else {
+		pp.Done()
+	}
 	var missing *gitpack.MissingObjectError
 	if errors.As(err, &missing) {
 		return missing // about the local repository, not the upload it stopped
@@ -432,6 +441,11 @@ func (e *Engine) upload(ctx context.Context, key string, u engine.Update, o engi
 
 // writeBundle writes a self-contained bundle of the whole history of tip.
 func (e *Engine) writeBundle(w io.Writer, ref string, tip object.Hash) error {
+	return e.writeBundleProgress(w, ref, tip, nil)
+}
+
+// writeBundleProgress is writeBundle telling pp (which may be nil) how the pack is made.
+func (e *Engine) writeBundleProgress(w io.Writer, ref string, tip object.Hash, pp *engine.PackProgress) error {
 	h := &Header{Version: 2, Format: e.repo.Format(), Refs: []Ref{{Hash: tip, Name: ref}}}
 	if h.Format != object.SHA1 {
 		h.Version = 3
@@ -439,7 +453,7 @@ func (e *Engine) writeBundle(w io.Writer, ref string, tip object.Hash) error {
 	if err := WriteHeader(w, h); err != nil {
 		return err
 	}
-	_, err := e.repo.WritePack(w, []object.Hash{tip}, nil, gitpack.PackOptions{})
+	_, err := e.repo.WritePack(pp.Writer(w), []object.Hash{tip}, nil, pp.Options())
 	return err
 }
 

@@ -83,4 +83,3 @@ func TestRemoteCredentialsInGitConfig(t *testing.T) {
 		}
 	})
 }
-

@@ -9,8 +9,24 @@ import (
 
 // PackOptions tune WritePack.
 type PackOptions struct {
-	Progress func(done, total int64)
+	// Progress, if set, is told how the pack is made, phase by phase, as git
+	// pack-objects shows it: Enumerating (each object the walk finds; total is -1 until
+	// the walk ends, then one last call has total == done), then packer's Counting,
+	// Compressing (only when deltas are searched) and Writing. Each phase begins with
+	// done 0; all calls come from the goroutine that called WritePack.
+	Progress func(phase PackPhase, done, total int64)
 }
+
+// PackPhase is a step of WritePack (packer.Phase).
+type PackPhase = packer.Phase
+
+// The phases of WritePack, in order.
+const (
+	Enumerating = packer.Enumerating
+	Counting    = packer.Counting
+	Compressing = packer.Compressing
+	Writing     = packer.Writing
+)
 
 // PackResult describes a written pack.
 type PackResult = packer.Result
@@ -19,13 +35,21 @@ type PackResult = packer.Result
 // not from haves (git rev-list --objects wants --not haves | git pack-objects).
 func (r *Repo) WritePack(w io.Writer, wants, haves []object.Hash, opt PackOptions) (PackResult, error) {
 	var objs []packer.Object
+	tell := func(phase PackPhase, done, total int64) {
+		if opt.Progress != nil {
+			opt.Progress(phase, done, total)
+		}
+	}
+	tell(Enumerating, 0, -1)
 	err := r.ReachableObjects(wants, haves, func(h object.Hash, t object.Type, path string) error {
 		objs = append(objs, packer.Object{Hash: h, Type: t, Path: path})
+		tell(Enumerating, int64(len(objs)), -1)
 		return nil
 	})
 	if err != nil {
 		return PackResult{}, err
 	}
+	tell(Enumerating, int64(len(objs)), int64(len(objs)))
 	// The walk read every commit and tree but no blob: a partial clone lacks some, and
 	// that must be said before the first byte of the pack goes anywhere.
 	for _, o := range objs {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sync"
 	"time"
 
 	"git-remote-object-store/store"
@@ -120,7 +121,10 @@ func clip(s string) string {
 func (a *Agent) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 	br := bufio.NewReaderSize(in, 64<<10)
 	enc := json.NewEncoder(out)
+	var mu sync.Mutex // a store may read an upload's body on a goroutine of its own
 	send := func(r response) error {
+		mu.Lock()
+		defer mu.Unlock()
 		if err := enc.Encode(r); err != nil {
 			return fmt.Errorf("write to git-lfs: %w", err)
 		}

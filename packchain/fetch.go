@@ -122,10 +122,15 @@ func (e *Engine) receivePack(ctx context.Context, in *gitpack.Incoming, p PackEn
 	if p.Size > 0 && info.Size != p.Size {
 		return fmt.Errorf("fetch %s: %d bytes on the bucket, the manifest says %d (damaged; run `git object-store doctor`)", key, info.Size, p.Size)
 	}
-	res, err := in.IndexPack(engine.CountingReader(rc, o.Progress, "Receiving "+p.Name, info.Size), gitpack.IndexOptions{})
+	// Progress as git's index-pack shows it: "Receiving objects" with the pack's bytes
+	// and their rate, then "Resolving deltas".
+	rp := engine.NewReceiveProgress(o.Progress)
+	res, err := in.IndexPack(rp.Reader(rc), gitpack.IndexOptions{Progress: rp.Indexer()})
 	if err != nil {
+		rp.Abort()
 		return fmt.Errorf("fetch %s: %w", key, err)
 	}
+	rp.Done()
 	if "pack-"+res.Hash.String() != p.Name {
 		return fmt.Errorf("fetch %s: its content is pack-%s (damaged or misnamed)", key, res.Hash)
 	}

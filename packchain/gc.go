@@ -112,6 +112,9 @@ func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]en
 	if err != nil {
 		return nil, fmt.Errorf("gc: %w", err)
 	}
+	// Progress, when the caller asked for it (engine.WithProgress), counts the packs
+	// removed, as git counts what it prunes.
+	rm := engine.NewCounter(engine.ProgressOf(ctx), "Removing packs", int64(len(doomed)))
 	var done []engine.GCItem
 	for _, it := range items {
 		if !doomed[it.Name] {
@@ -122,11 +125,14 @@ func (e *Engine) GC(ctx context.Context, grace time.Duration, dryRun bool) ([]en
 				continue
 			}
 			if err := e.st.Delete(ctx, key); err != nil {
+				rm.Abort()
 				return done, fmt.Errorf("gc: delete %s: %w", key, err)
 			}
 		}
 		done = append(done, it)
+		rm.Add(1)
 	}
+	rm.Done()
 	return done, nil
 }
 

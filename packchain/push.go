@@ -247,13 +247,21 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	if err != nil {
 		return nil, upload{}, err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	res, err := e.repo.WritePack(bw, tips, prereqs, gitpack.PackOptions{})
+	// git's phases of a push: Enumerating, Counting, Compressing and Writing objects
+	// (here into the temporary file), then the upload with its own byte meter.
+	pp := engine.NewPackProgress(o.Progress)
+	bw := bufio.NewWriterSize(pp.Writer(f), 1<<20)
+	res, err := e.repo.WritePack(bw, tips, prereqs, pp.Options())
 	if err == nil {
 		err = bw.Flush()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err != nil {
+		pp.Abort()
+	} else {
+		pp.Done()
 	}
 	var missing *gitpack.MissingObjectError
 	var shallow *gitpack.ShallowError
@@ -279,15 +287,28 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	}
 	up := upload{started: time.Now()}
 	sent := false
-	for _, file := range []struct{ key, path string }{{idxKey(name), idx}, {packKey(name), f.Name()}} {
-		did, err := e.putFile(ctx, file.key, file.path, m.HasPack(name), o)
+	files := []struct{ key, path string }{{idxKey(name), idx}, {packKey(name), f.Name()}}
+	var total int64
+	for _, file := range files {
+		if fi, err := os.Stat(file.path); err == nil {
+			total += fi.Size()
+		}
+	}
+	um := engine.NewMeter(o.Progress, "Uploading pack", total)
+	for _, file := range files {
+		did, err := e.putFileMeter(ctx, file.key, file.path, m.HasPack(name), um)
 		if err != nil {
+			um.Abort()
 			return nil, upload{}, err
 		}
 		sent = sent || did
 	}
 	if !sent {
 		up = upload{}
+		um.Abort() // nothing went up: no line saying it did
+	} else {
+		um.Set(total) // a file already there counts as sent
+		um.Done()
 	}
 	entry := &PackEntry{Name: name, Size: res.Size, Objects: res.Objects, Created: time.Now().UTC().Truncate(time.Second)}
 	for _, t := range tips {
@@ -304,6 +325,19 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 // that the manifest does not name is a stray that gc may be about to delete, so it is
 // uploaded again, which also makes it young again in gc's eyes.
 func (e *Engine) putFile(ctx context.Context, key, path string, named bool, o engine.Options) (uploaded bool, err error) {
+	um := engine.NewMeter(o.Progress, "Uploading "+key, 0)
+	uploaded, err = e.putFileMeter(ctx, key, path, named, um)
+	if err != nil || !uploaded {
+		um.Abort()
+	} else {
+		um.Done()
+	}
+	return uploaded, err
+}
+
+// putFileMeter is putFile counting the bytes sent on um (which may be nil, and is not
+// finished here: it may count several files).
+func (e *Engine) putFileMeter(ctx context.Context, key, path string, named bool, um *engine.Meter) (uploaded bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return false, err
@@ -318,7 +352,7 @@ func (e *Engine) putFile(ctx context.Context, key, path string, named bool, o en
 			return false, nil
 		}
 	}
-	_, err = engine.PutResumable(ctx, e.st, key, engine.CountingReader(f, o.Progress, "Writing "+key, fi.Size()), fi.Size(), store.Cond{}, e.resumeOptions())
+	_, err = engine.PutResumable(ctx, e.st, key, um.Reader(f), fi.Size(), store.Cond{}, e.resumeOptions())
 	if err != nil {
 		return false, fmt.Errorf("upload %s: %w", key, err)
 	}

@@ -42,11 +42,14 @@ func (e *Engine) fetchShallow(ctx context.Context, m *Manifest, wants []engine.R
 			_, err := packer.Write(pw, src, plan.Objects, packer.Options{Format: e.repo.Format()})
 			pw.CloseWithError(err)
 		}()
-		_, err := in.IndexPack(engine.CountingReader(pr, o.Progress, "Receiving the shallow history", -1), gitpack.IndexOptions{})
+		rp := engine.NewReceiveProgress(o.Progress)
+		_, err := in.IndexPack(rp.Reader(pr), gitpack.IndexOptions{Progress: rp.Indexer()})
 		pr.CloseWithError(errors.New("fetch ended"))
 		if err != nil {
+			rp.Abort()
 			return fmt.Errorf("fetch: %w", err)
 		}
+		rp.Done()
 	}
 	for _, w := range wants {
 		if !in.Has(w.Hash) {

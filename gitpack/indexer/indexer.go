@@ -40,8 +40,12 @@ type Options struct {
 	// installed pack is self-contained (git index-pack --fix-thin).
 	FixThin bool
 	Bases   BaseSource
-	// Progress, if set, is told each object as it is indexed (from one goroutine at a
-	// time, though not always the same one).
+	// Progress, if set, is told how indexing proceeds, in git index-pack's two phases:
+	// receiving (each entry as it is read, of the count the pack's header announces),
+	// then, when the pack holds deltas, resolving them (each delta as its object is
+	// known, of the deltas in the pack, thin-pack ones included). A call with done 0
+	// begins a phase; each phase that begins ends with done == total. Calls come from
+	// one goroutine at a time, though not always the same one.
 	Progress func(done, total int64)
 	// Threads bounds the goroutines resolving deltas (0: one per core).
 	Threads int
@@ -262,7 +266,8 @@ type indexer struct {
 	trailer  object.Hash
 	count    uint32
 	appended int64
-	done     atomic.Int64
+	done     int64 // of the phase Progress is told about, under progMu
+	phaseOf  int64 // that phase's total
 	progMu   sync.Mutex
 	tab      tables // where entries, ids and the resolver's tables live
 
@@ -324,6 +329,7 @@ func (ix *indexer) receive(r io.Reader) error {
 	if ix.count > MaxObjects {
 		return bad("%d objects announced", ix.count)
 	}
+	ix.phase(int64(ix.count))
 	// Room for every announced entry at once: growing by doubling held two copies at the
 	// end. A lying header costs only address space, since untouched pages are never made
 	// resident.
@@ -441,18 +447,29 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 				return err
 			}
 		}
-		ix.progress()
 	case t == object.OfsDelta:
 		ix.ids = append(ix.ids, make([]byte, ix.hs)...)
 	}
+	ix.progress()
 	return nil
 }
 
-func (ix *indexer) progress() {
-	done := ix.done.Add(1)
+// phase begins a phase of Options.Progress that will count to total.
+func (ix *indexer) phase(total int64) {
 	if ix.opt.Progress != nil {
 		ix.progMu.Lock()
-		ix.opt.Progress(done, int64(ix.count))
+		ix.done, ix.phaseOf = 0, total
+		ix.opt.Progress(0, total)
+		ix.progMu.Unlock()
+	}
+}
+
+// progress counts one more entry received, or one more delta resolved.
+func (ix *indexer) progress() {
+	if ix.opt.Progress != nil {
+		ix.progMu.Lock()
+		ix.done++
+		ix.opt.Progress(ix.done, ix.phaseOf)
 		ix.progMu.Unlock()
 	}
 }

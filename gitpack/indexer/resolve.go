@@ -33,6 +33,17 @@ import (
 func (ix *indexer) resolveAll() error {
 	r := newResolver(ix)
 	n := len(ix.entries)
+	if ix.opt.Progress != nil {
+		deltas := 0
+		for i := range ix.entries {
+			if !ix.entries[i].kind.IsBase() {
+				deltas++
+			}
+		}
+		if deltas > 0 {
+			ix.phase(int64(deltas))
+		}
+	}
 	roots := make(chan int, 1024)
 	errs := make(chan error, 1)
 	var stop atomic.Bool

@@ -48,22 +48,34 @@ type candidate struct {
 // of the same type in a sliding window, and the smallest delta under half the object's
 // size wins. The deltas chosen are kept up to keptDeltaBytes in all (returned by object
 // index); the others are computed again when written, so memory stays bounded.
-func findDeltas(src Source, objs []Object, plans []plan) map[int32][]byte {
+//
+// Looking up the sizes ends the Counting phase (one tick per object); the search is the
+// Compressing phase (one tick per candidate), reported through opt.
+func findDeltas(src Source, objs []Object, plans []plan, opt *Options) map[int32][]byte {
+	total := int64(len(plans))
 	st, ok := src.(Stater)
 	if !ok {
+		opt.tell(Counting, total, total)
 		return nil
 	}
 	var cands []candidate
 	for i := range plans {
 		if plans[i].how != whole {
+			opt.tell(Counting, int64(i+1), total)
 			continue
 		}
 		t, size, err := st.Stat(objs[i].Hash)
+		opt.tell(Counting, int64(i+1), total)
 		if err != nil || size > maxDeltaInput || size < 2*blockSize {
 			continue
 		}
 		cands = append(cands, candidate{i: int32(i), typ: t, size: size, hash: nameHash(objs[i].Path)})
 	}
+	if len(cands) == 0 {
+		return nil
+	}
+	ncands := int64(len(cands))
+	opt.tell(Compressing, 0, ncands)
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
 		if a.typ != b.typ {
@@ -84,7 +96,10 @@ func findDeltas(src Source, objs []Object, plans []plan) map[int32][]byte {
 	held := 0
 	kept, keptBytes := map[int32][]byte{}, 0
 	var scratch [2][]byte // delta attempts are written here, not allocated each
-	for _, c := range cands {
+	for ci, c := range cands {
+		if ci > 0 {
+			opt.tell(Compressing, int64(ci), ncands)
+		}
 		_, data, err := src.Read(objs[c.i].Hash)
 		if err != nil {
 			continue
@@ -119,5 +134,6 @@ func findDeltas(src Source, objs []Object, plans []plan) map[int32][]byte {
 			win = win[1:]
 		}
 	}
+	opt.tell(Compressing, ncands, ncands)
 	return kept
 }

@@ -34,8 +34,30 @@ type Object struct {
 // Options tune Write.
 type Options struct {
 	Format object.Format
-	// Progress is told each object as it is written.
-	Progress func(done, total int64)
+	// Progress, if set, is told how Write proceeds, phase by phase, as git pack-objects
+	// shows it: Counting (each object's storage and size looked up), Compressing (each
+	// delta candidate searched; skipped when there is none) and Writing (each object
+	// written). Each phase begins with done 0 and ends with done == total; it is called
+	// from the goroutine that called Write.
+	Progress func(phase Phase, done, total int64)
+}
+
+// Phase names a step of making a pack, in git pack-objects' words.
+type Phase int
+
+// The phases, in order. Enumerating is the walk that lists the objects, before Write.
+const (
+	Enumerating Phase = iota
+	Counting
+	Compressing
+	Writing
+)
+
+// tell reports progress, if anyone listens.
+func (o *Options) tell(phase Phase, done, total int64) {
+	if o.Progress != nil {
+		o.Progress(phase, done, total)
+	}
 }
 
 // Result describes a written pack.
@@ -95,11 +117,13 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 			plans[i].how = duplicate
 		}
 	}
+	opt.tell(Counting, 0, int64(len(objs)))
 	if loc, ok := src.(Locator); ok {
 		planReuse(loc, objs, plans, ids)
 	}
-	kept := findDeltas(src, objs, plans)
+	kept := findDeltas(src, objs, plans, &opt)
 	order := orderBasesFirst(plans)
+	opt.tell(Writing, 0, int64(len(order)))
 
 	sum := opt.Format.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 256<<10)
@@ -144,9 +168,7 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 			return Result{}, fmt.Errorf("pack %s: %w", objs[i].Hash, err)
 		}
 		pl.at = off
-		if opt.Progress != nil {
-			opt.Progress(int64(n+1), int64(len(order)))
-		}
+		opt.tell(Writing, int64(n+1), int64(len(order)))
 	}
 	if err := bw.Flush(); err != nil {
 		return Result{}, err

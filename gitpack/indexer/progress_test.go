@@ -1,0 +1,71 @@
+package indexer_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"git-remote-object-store/gitpack/indexer"
+	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/gitpack/packer"
+)
+
+// sizedSource lets the packer search deltas.
+type sizedSource struct{ memSource }
+
+func (s sizedSource) Stat(h object.Hash) (object.Type, int64, error) {
+	t, b, err := s.Read(h)
+	return t, int64(len(b)), err
+}
+
+// TestProgressPhases: the indexer reports receiving (every entry) then resolving (every
+// delta), each phase beginning at 0 and ending at its total, as index-pack shows
+// "Receiving objects" and "Resolving deltas".
+func TestProgressPhases(t *testing.T) {
+	src := sizedSource{memSource{}}
+	var objs []packer.Object
+	for i := range 25 {
+		data := bytes.Repeat([]byte(fmt.Sprintf("version %d of a growing file\n", i)), 30+i)
+		h := object.Sum(object.SHA1, object.Blob, data)
+		src.memSource[h] = struct {
+			t object.Type
+			b []byte
+		}{object.Blob, data}
+		objs = append(objs, packer.Object{Hash: h, Type: object.Blob, Path: "f"})
+	}
+	var b bytes.Buffer
+	res, err := packer.Write(&b, src, objs, packer.Options{Format: object.SHA1})
+	if err != nil || res.Deltas == 0 {
+		t.Fatalf("sample pack: %+v %v", res, err)
+	}
+	type call struct{ done, total int64 }
+	var calls []call
+	_, err = indexer.Index(bytes.NewReader(b.Bytes()), t.TempDir(), indexer.Options{Format: object.SHA1, Threads: 2,
+		Progress: func(done, total int64) { calls = append(calls, call{done, total}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phases []call // each phase's last call
+	for i, c := range calls {
+		if c.done == 0 && i > 0 {
+			phases = append(phases, calls[i-1])
+		} else if i > 0 && (c.done != calls[i-1].done+1 || c.total != calls[i-1].total) {
+			t.Fatalf("call %d: %v after %v", i, c, calls[i-1])
+		}
+	}
+	phases = append(phases, calls[len(calls)-1])
+	want := []call{{25, 25}, {res.Deltas, res.Deltas}}
+	if fmt.Sprint(phases) != fmt.Sprint(want) || calls[0] != (call{0, 25}) {
+		t.Fatalf("phases ended at %v, want %v (first call %v)", phases, want, calls[0])
+	}
+
+	// No deltas: receiving only.
+	calls = nil
+	if _, err := indexer.Index(bytes.NewReader(samplePack(t)), t.TempDir(), indexer.Options{Format: object.SHA1,
+		Progress: func(done, total int64) { calls = append(calls, call{done, total}) }}); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 21 || calls[20] != (call{20, 20}) {
+		t.Fatalf("calls %v", calls)
+	}
+}
