@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"git-remote-object-store/gitpack"
+	"git-remote-object-store/gitpack/indexer"
+	"git-remote-object-store/gitpack/pack"
 	"git-remote-object-store/internal/testenv"
 )
 
@@ -71,12 +73,33 @@ func TestWritePackIsDeterministic(t *testing.T) {
 						t.Logf("pack of %v --not %v: %+v", c.wants, c.haves, res)
 						continue
 					}
-					if sum != first || res != firstRes {
+					if sum != first || res.Hash != firstRes.Hash || res.Objects != firstRes.Objects || res.Size != firstRes.Size ||
+						res.Reused != firstRes.Reused || res.Deltas != firstRes.Deltas {
 						t.Fatalf("pack of %v --not %v differs at GOMAXPROCS=%d: %+v vs %+v", c.wants, c.haves, procs, res, firstRes)
 					}
 				}
-				// And twice from one Repo value.
+				// The .idx written from the writer's records is the indexer's, byte for byte.
 				r := open(t, dir)
+				var b bytes.Buffer
+				res, err := r.WritePack(&b, hashes(t, r, dir, c.wants...), hashes(t, r, dir, c.haves...), gitpack.PackOptions{Index: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sha256.Sum256(b.Bytes()) != first || int64(len(res.Index)) != res.Objects {
+					t.Fatalf("pack of %v --not %v: asking for the index changed the pack, or %d records for %d objects", c.wants, c.haves, len(res.Index), res.Objects)
+				}
+				var fromRecords bytes.Buffer
+				if err := pack.WriteIdx(&fromRecords, r.Format(), res.Index, res.Hash.Bytes()); err != nil {
+					t.Fatal(err)
+				}
+				indexed, err := indexer.Index(bytes.NewReader(b.Bytes()), t.TempDir(), indexer.Options{Format: r.Format()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want, _ := os.ReadFile(indexed.IdxPath); !bytes.Equal(fromRecords.Bytes(), want) {
+					t.Fatalf("pack of %v --not %v: the .idx from the writer's records differs from the indexer's", c.wants, c.haves)
+				}
+				// And twice from one Repo value.
 				for k := 0; k < 2; k++ {
 					var b bytes.Buffer
 					if _, err := r.WritePack(&b, hashes(t, r, dir, c.wants...), hashes(t, r, dir, c.haves...), gitpack.PackOptions{}); err != nil {

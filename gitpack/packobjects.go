@@ -15,6 +15,8 @@ type PackOptions struct {
 	// Compressing (only when deltas are searched) and Writing. Each phase begins with
 	// done 0; all calls come from the goroutine that called WritePack.
 	Progress func(phase PackPhase, done, total int64)
+	// Index asks for PackResult.Index, the records the pack's .idx is written from.
+	Index bool
 }
 
 // PackPhase is a step of WritePack (packer.Phase).
@@ -57,5 +59,5 @@ func (r *Repo) WritePack(w io.Writer, wants, haves []object.Hash, opt PackOption
 			return PackResult{}, r.missing(o.Hash, o.Type, o.Path)
 		}
 	}
-	return packer.Write(w, r, objs, packer.Options{Format: r.format, Progress: opt.Progress})
+	return packer.Write(w, r, objs, packer.Options{Format: r.format, Progress: opt.Progress, Index: opt.Index})
 }

@@ -13,6 +13,7 @@ import (
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/gitpack/pack"
 	"git-remote-object-store/store"
 )
 
@@ -251,7 +252,9 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	// (here into the temporary file), then the upload with its own byte meter.
 	pp := engine.NewPackProgress(o.Progress)
 	bw := bufio.NewWriterSize(pp.Writer(f), 1<<20)
-	res, err := e.repo.WritePack(bw, tips, prereqs, pp.Options())
+	po := pp.Options()
+	po.Index = true // the .idx comes from the writer's records, not a second pass
+	res, err := e.repo.WritePack(bw, tips, prereqs, po)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -275,15 +278,11 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 		return nil, upload{}, nil
 	}
 	name := "pack-" + res.Hash.String()
-	// Index it into the scratch dir: the idx is uploaded beside the pack.
-	pf, err := os.Open(f.Name())
-	if err != nil {
+	// The idx, uploaded beside the pack, is written from what the writer recorded of
+	// each entry (id, offset, CRC): byte for byte what indexing the pack would give.
+	idx := filepath.Join(dir, name+".idx")
+	if err := writeIdxFile(idx, e.repo.Format(), res); err != nil {
 		return nil, upload{}, err
-	}
-	idx, err := indexInto(pf, dir, e.repo.Format())
-	pf.Close()
-	if err != nil {
-		return nil, upload{}, fmt.Errorf("index our own pack: %w", err)
 	}
 	up := upload{started: time.Now()}
 	sent := false
@@ -371,4 +370,23 @@ func refsAfter(m *Manifest, ok []engine.Update) []string {
 		}
 	}
 	return names
+}
+
+func writeIdxFile(path string, f object.Format, res gitpack.PackResult) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(out, 1<<20)
+	err = pack.WriteIdx(bw, f, res.Index, res.Hash.Bytes())
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write the pack's index: %w", err)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,9 @@ type Options struct {
 	// written). Each phase begins with done 0 and ends with done == total; it is called
 	// from the goroutine that called Write.
 	Progress func(phase Phase, done, total int64)
+	// Index asks for Result.Index: each written object's id, offset and CRC, what its
+	// .idx is made of, so the pack need not be indexed again.
+	Index bool
 }
 
 // Phase names a step of making a pack, in git pack-objects' words.
@@ -67,6 +71,8 @@ type Result struct {
 	Size    int64
 	Reused  int64 // entries copied compressed from existing packs
 	Deltas  int64 // of which deltas
+	// Index, with Options.Index, is every object as an .idx lists it (unsorted).
+	Index []pack.IdxEntry
 }
 
 // plan says how one object is written. There is one per object, indexed like the
@@ -137,11 +143,18 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	ahead := readReusedAhead(plans, order)
 	defer ahead.stop()
 	var res Result
+	if opt.Index {
+		res.Index = make([]pack.IdxEntry, 0, len(order))
+		ow.crc = new(uint32)
+	}
 	var head []byte
 	copyBuf := make([]byte, 32<<10)
 	for n, i := range order {
 		pl := &plans[i]
 		off := ow.n
+		if ow.crc != nil {
+			*ow.crc = 0
+		}
 		var err error
 		switch pl.how {
 		case reuseDelta:
@@ -168,6 +181,9 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 			return Result{}, fmt.Errorf("pack %s: %w", objs[i].Hash, err)
 		}
 		pl.at = off
+		if ow.crc != nil {
+			res.Index = append(res.Index, pack.IdxEntry{Hash: objs[i].Hash, Offset: off, CRC: *ow.crc})
+		}
 		opt.tell(Writing, int64(n+1), int64(len(order)))
 	}
 	if err := bw.Flush(); err != nil {
@@ -382,14 +398,20 @@ func orderBasesFirst(plans []plan) []int32 {
 	return out
 }
 
+// countWriter counts what goes through it and, when crc is set, sums it as the .idx's
+// CRC-32 of each entry does (reset by the caller at each entry).
 type countWriter struct {
-	w io.Writer
-	n int64
+	w   io.Writer
+	n   int64
+	crc *uint32
 }
 
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	if c.crc != nil {
+		*c.crc = crc32.Update(*c.crc, crc32.IEEETable, p[:n])
+	}
 	return n, err
 }
 
