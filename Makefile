@@ -1,11 +1,12 @@
 # git-remote-object-store — the targets the README and CI use.
 GO      ?= go
 BIN     ?= bin/git-remote-object-store
-# -trimpath and -buildvcs=false keep the checkout's path and git state out of the binary:
-# the same source gives the same sha256 in any clone on any machine (same Go version and target).
-GOFLAGS_BUILD = -trimpath -buildvcs=false -ldflags=-buildid=
+# -trimpath keeps the checkout's path out of the binary and the commit is stamped from
+# git (when there is a checkout): the same commit gives the same sha256 in any clean clone
+# on any machine (same Go version and target), and `version` says which commit it is.
+GOFLAGS_BUILD = -trimpath -buildvcs=auto -ldflags=-buildid=
 
-.PHONY: build test cover stress demo vet fmt bench clean
+.PHONY: build test cover stress demo vet fmt bench clean release
 
 build:
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) .
@@ -52,6 +53,17 @@ bench:
 	@echo '  bench/lfs.sh [MiB]                      one LFS object up and down (needs git-lfs)'
 	@echo '  SIZE_MB=1024 bench/s3stream.sh          S3 streaming, ours vs aws s3 cp (needs aws CLI)'
 	@echo 'e.g. git clone --bare https://github.com/git/git /tmp/git.git && bench/engines.sh /tmp/git.git'
+
+# A signed, reproducible release of the six targets (scripts/release): binaries, .tar.gz /
+# .zip archives, a CycloneDX SBOM per binary, SHA256SUMS and its SSH signature
+# (ssh-keygen -Y verify -n file, or git object-store verify). The key is an unencrypted
+# OpenSSH ed25519 private key kept outside the repository; without one it refuses.
+#   make release VERSION=v1.2.3 SIGNING_KEY=/media/offline/release_ed25519 [DIST=dist] [ALLOW_DIRTY=1]
+DIST ?= dist
+release:
+	@test -n "$(VERSION)" || { echo 'usage: make release VERSION=vX.Y.Z SIGNING_KEY=<OpenSSH ed25519 private key> [DIST=dir]' >&2; exit 2; }
+	@test -n "$(SIGNING_KEY)" || { echo 'make release: SIGNING_KEY=<path to an OpenSSH ed25519 private key> is required; the key is never kept in the repository' >&2; exit 2; }
+	$(GO) run ./scripts/release -version '$(VERSION)' -key '$(SIGNING_KEY)' -dist '$(DIST)' $(if $(ALLOW_DIRTY),-allow-dirty)
 
 clean:
 	rm -rf bin

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -66,6 +67,11 @@ func cliCases() []cliCase {
 		c("unknown-verb", "frobnicate"),
 		{name: "usage-as-git-object-store", args: []string{"git-object-store", "help"}},
 		c("version", "version"),
+		c("version-dash-dash", "--version"),
+		{name: "version-as-helper", args: []string{"git-remote-s3+https", "--version"}},
+		{name: "version-as-git-object-store-exe", args: []string{"git-object-store.exe", "--version"}},
+		{name: "helper-exe-no-args", args: []string{"git-remote-fs+file.exe"}},
+		{name: "version-as-release-download", args: []string{"git-remote-object-store_v1.2.3_windows_amd64.exe", "version"}},
 
 		// Every verb's --help.
 		c("install-help", "install", "--help"),
@@ -79,6 +85,9 @@ func cliCases() []cliCase {
 		c("gc-help", "gc", "--help"),
 		c("cat-help", "cat", "--help"),
 		c("version-help", "version", "--help"),
+		c("verify-help", "verify", "--help"),
+		c("verify-no-args", "verify"),
+		c("verify-no-key", "verify", "SHA256SUMS", "SHA256SUMS.sig"),
 		c("lfs-help", "lfs", "--help"),
 		c("lfs-agent-help", "lfs-agent", "--help"),
 
@@ -362,8 +371,9 @@ func isolateEnv(t *testing.T, tmp string) {
 }
 
 // normalizeTmp replaces tmp (and the path it resolves to, e.g. /private/var on macOS)
-// with $TMP.
+// with $TMP, and the toolchain and target `version` prints with $GO.
 func normalizeTmp(s, tmp string) string {
+	s = strings.ReplaceAll(s, runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH, "$GO")
 	if real, err := filepath.EvalSymlinks(tmp); err == nil && real != tmp {
 		s = strings.ReplaceAll(s, real, "$TMP")
 	}

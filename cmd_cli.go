@@ -27,9 +27,10 @@ func verbs() []verb {
 		{"set-head", "<url> <branch>", "make a branch the remote's default (what HEAD names and a clone checks out)", cmdSetHead},
 		{"delete-branch", "[--force] <url> <branch>", "delete a branch on the remote (refused when protected, and for the default branch without --force)", cmdDeleteBranch},
 		{"compact", "[--max-packs N] [--tmp DIR] [-q] <url>", "merge a packchain remote's packs into one of what its refs reach", cmdCompact},
-		{"gc", "[--grace DURATION] [--dry-run] <url>", "delete packs a packchain remote no longer names, once older than the grace (24h)", cmdGC},
+		{"gc", "[--grace DURATION] [--dry-run] [-q] <url>", "delete packs a packchain remote no longer names, once older than the grace (24h)", cmdGC},
 		{"cat", "<url> <ref>:<path>", "print one file (or list a directory) at a ref without cloning (packchain)", cmdCat},
 		{"version", "", "print the version", cmdVersion},
+		{"verify", "--key FILE [--principal P] <sums> <sig>", "check a release: the SSH signature (sig) of SHA256SUMS (sums) and every file it lists", cmdVerify},
 	}, lfsVerbs()...)
 }
 
@@ -73,6 +74,6 @@ func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	if _, code, ok := cl.Parse(args); !ok {
 		return code
 	}
-	fmt.Fprintln(stdout, "git-remote-object-store", version)
+	fmt.Fprint(stdout, versionText())
 	return exitOK
 }

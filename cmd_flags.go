@@ -54,12 +54,6 @@ func (c *cmdLine) Bool(name, help string) *bool {
 	return c.fs.Bool(name, false, help)
 }
 
-// HiddenBool defines a switch that --help does not list: one git's habits lead users
-// to type (-q) on a verb whose usage line does not show it.
-func (c *cmdLine) HiddenBool(name string) *bool {
-	return c.fs.Bool(name, false, "")
-}
-
 // String defines an option taking a value shown as placeholder in the help.
 func (c *cmdLine) String(name, placeholder, def, help string) *string {
 	c.opts = append(c.opts, optionDoc{name, placeholder, help})

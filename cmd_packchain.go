@@ -103,7 +103,7 @@ func cmdGC(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cl := newCmdLine("gc", stdout, stderr)
 	grace := cl.Duration("grace", "DURATION", engine.DefaultGrace, "leave packs the manifest stopped naming for this long, as a fetch may still read them (default 24h)")
 	dry := cl.Bool("dry-run", "list what would be deleted, delete nothing")
-	quiet := cl.HiddenBool("q") // no progress, as for compact
+	quiet := cl.Bool("q", "no progress")
 	pos, code, ok := cl.Parse(args, "<url>")
 	if !ok {
 		return code

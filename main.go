@@ -6,10 +6,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -23,7 +26,47 @@ const (
 	exitUsage = 2
 )
 
-var version = "dev"
+// version is the release version, set only by a release build
+// (-ldflags -X main.version=vX.Y.Z, scripts/release), the one thing build info cannot
+// know. Everything else versionText prints comes from the binary's build info.
+var version = ""
+
+// versionText is what `version` and `--version` print: the release version (else the
+// module version go build stamped, else "dev"), the commit with "-dirty" when the tree
+// had changes, the commit's time (a reproducible build's only date), and the Go
+// toolchain and target.
+func versionText() string {
+	bi, _ := debug.ReadBuildInfo()
+	return formatVersion(version, bi)
+}
+
+func formatVersion(release string, bi *debug.BuildInfo) string {
+	v, commit, date := release, "unknown", "unknown"
+	if bi != nil {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		dirty := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.time":
+				date = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if dirty && commit != "unknown" {
+			commit += "-dirty"
+		}
+	}
+	if v == "" {
+		v = "dev"
+	}
+	return fmt.Sprintf("git-remote-object-store %s\ncommit: %s\nbuilt:  %s\ngo:     %s %s/%s\n",
+		v, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -42,8 +85,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer rerr.Flush()
 	defer rout.Flush()
 	stdout, stderr = rout, rerr
+	// On Windows the helpers are git-remote-<scheme>.exe (cmd_install.go).
 	name := filepath.Base(args[0])
-	if scheme, ok := strings.CutPrefix(name, "git-remote-"); ok && scheme != "object-store" {
+	if ext := filepath.Ext(name); strings.EqualFold(ext, ".exe") {
+		name = strings.TrimSuffix(name, ext)
+	}
+	// --version answers under every name: git never passes it to a helper (a helper's
+	// first argument is a remote's name, and no remote's name starts with a dash).
+	if len(args) == 2 && args[1] == "--version" {
+		fmt.Fprint(stdout, versionText())
+		return exitOK
+	}
+	// The release binaries are named git-remote-object-store_<version>_<os>_<arch>; "_"
+	// is no URL scheme's character, so such a name is the CLI too.
+	if scheme, ok := strings.CutPrefix(name, "git-remote-"); ok && scheme != "object-store" && !strings.HasPrefix(scheme, "object-store_") {
 		return runHelper(ctx, scheme, args[1:], stdin, stdout, stderr)
 	}
 	return runCLI(ctx, args[1:], stdin, stdout, stderr)
