@@ -428,29 +428,18 @@ func (m *Meter) Reader(r io.Reader) io.Reader {
 	if m == nil {
 		return r
 	}
-	return &addReader{r: r, m: m}
+	return &meterReader{r: r, add: m.Add}
 }
 
-type addReader struct {
-	r io.Reader
-	m *Meter
+// meterReader tells add how many bytes each read passed through.
+type meterReader struct {
+	r   io.Reader
+	add func(int64)
 }
 
-func (a *addReader) Read(p []byte) (int, error) {
+func (a *meterReader) Read(p []byte) (int, error) {
 	n, err := a.r.Read(p)
-	a.m.Add(int64(n))
-	return n, err
-}
-
-// bytesReader adds what passes through it to a meter's bytes.
-type bytesReader struct {
-	r io.Reader
-	m *Meter
-}
-
-func (b *bytesReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	b.m.AddBytes(int64(n))
+	a.add(int64(n))
 	return n, err
 }
 
@@ -623,7 +612,7 @@ func (p *ReceiveProgress) Reader(r io.Reader) io.Reader {
 	if p == nil {
 		return r
 	}
-	return &bytesReader{r: r, m: p.g.recv}
+	return &meterReader{r: r, add: p.g.recv.AddBytes}
 }
 
 // Indexer is the indexer's progress callback (gitpack.IndexOptions.Progress): a call
