@@ -6,7 +6,7 @@ BIN     ?= bin/git-remote-object-store
 # on any machine (same Go version and target), and `version` says which commit it is.
 GOFLAGS_BUILD = -trimpath -buildvcs=auto -ldflags=-buildid=
 
-.PHONY: build test cover stress demo vet fmt bench clean release
+.PHONY: build test cover stress demo vet fmt bench clean release man
 
 build:
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) .
@@ -64,6 +64,12 @@ release:
 	@test -n "$(VERSION)" || { echo 'usage: make release VERSION=vX.Y.Z SIGNING_KEY=<OpenSSH ed25519 private key> [DIST=dir]' >&2; exit 2; }
 	@test -n "$(SIGNING_KEY)" || { echo 'make release: SIGNING_KEY=<path to an OpenSSH ed25519 private key> is required; the key is never kept in the repository' >&2; exit 2; }
 	$(GO) run ./scripts/release -version '$(VERSION)' -key '$(SIGNING_KEY)' -dist '$(DIST)' $(if $(ALLOW_DIRTY),-allow-dirty)
+
+# Man pages made from the built binary's own --help text (scripts/man), so they cannot
+# drift from it: man/git-object-store.1 and man/git-object-store-<verb>.1.
+#   man -l man/git-object-store-gc.1
+man: build
+	$(GO) run ./scripts/man -bin $(BIN) -out man
 
 clean:
 	rm -rf bin
