@@ -88,7 +88,7 @@ func TestCmdLineParse(t *testing.T) {
 			dry := cl.Bool("dry-run", "")
 			got, code, ok := cl.ParseAny(c.args)
 			if c.wantErr != "" {
-				want := "error: " + c.wantErr + "\nusage: git-remote-object-store gc [--grace DURATION] [--dry-run] <url>\n"
+				want := "error: " + c.wantErr + "\nusage: git-remote-object-store gc " + usageArgs("gc") + "\n"
 				if ok || code != exitUsage || stderr.String() != want {
 					t.Fatalf("ok %v, exit %d, stderr\n%s\nwant\n%s", ok, code, stderr.String(), want)
 				}
@@ -121,4 +121,14 @@ func TestLockedBranchMessage(t *testing.T) {
 	if code != exitFail || !want.MatchString(stderr) {
 		t.Fatalf("exit %d, stderr %q; want exit 1 matching %s", code, stderr, want)
 	}
+}
+
+// usageArgs is the usage after a verb's name, as the verb table has it.
+func usageArgs(name string) string {
+	for _, v := range verbs() {
+		if v.name == name {
+			return v.args
+		}
+	}
+	return ""
 }
