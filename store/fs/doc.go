@@ -26,4 +26,13 @@
 // exists: a mistyped path or an unmounted disk is an error (ErrNoRoot), never a new
 // directory tree. Files and directories are created with the process's umask, so a
 // group-writable umask gives a bucket a team can share.
+//
+// Git allows ref names that some file systems cannot store or cannot tell apart. On
+// Windows a key that is not a valid file name there (a device name such as CON, a
+// trailing dot or space, one of < > : " | ? * or a control character, bytes that are not
+// UTF-8) is refused with ErrBadKey; elsewhere such keys are stored as before. Where names
+// differing only in case are one file (the default on macOS and Windows, probed once at
+// the first write), a write or delete that would reach an existing file or directory
+// under another spelling is refused with ErrCaseCollision rather than replace or remove
+// another key's object.
 package fs

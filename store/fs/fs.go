@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"git-remote-object-store/store"
@@ -21,6 +22,11 @@ const stateDir = ".gros"
 // Store is a directory used as a bucket.
 type Store struct {
 	root string
+	// fold caches foldsCase's probe of the file system.
+	fold struct {
+		mu         sync.Mutex
+		known, yes bool
+	}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -87,6 +93,12 @@ func CheckKey(key string) error {
 func (s *Store) path(op, key string) (string, error) {
 	if CheckKey(key) != nil {
 		return "", &store.Error{Op: op, Key: key, Err: ErrBadKey} // the key is named once
+	}
+	if checkWindowsNames {
+		if err := portableKey(key); err != nil {
+			return "", &store.Error{Op: op, Key: key, Err: err,
+				Hint: "the directory backend stores each key as a file; rename the ref, or keep this remote on Linux or macOS"}
+		}
 	}
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }

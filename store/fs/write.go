@@ -39,6 +39,9 @@ func (s *Store) PutMeta(ctx context.Context, key string, body io.Reader, size in
 	in.Key = key
 	defer os.Remove(tmp) // a no-op once renamed
 	err = s.locked("put", key, func() error {
+		if err := s.checkCase("put", key); err != nil {
+			return err
+		}
 		if err := s.checkCond(key, p, c); err != nil {
 			return err
 		}
@@ -157,6 +160,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		}
 	}
 	return s.locked("delete", key, func() error {
+		// Else deleting "a/main" would remove "a/Main", another key's object.
+		if err := s.checkCase("delete", key); err != nil {
+			return err
+		}
 		err := os.Remove(p)
 		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 			return &store.Error{Op: "delete", Key: key, Err: err}
