@@ -476,29 +476,32 @@ func matchAny(patterns []string, s string) bool {
 	return ok
 }
 
+// wildcard matches s against p, byte by byte. Only the latest star is ever backtracked
+// to: a later star can take whatever an earlier one would have, so a mismatch need not
+// retry the earlier ones, and a pattern of many stars costs len(p)·len(s) steps, not
+// exponential time.
 func wildcard(p, s string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if wildcard(p[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if len(s) == 0 {
-				return false
-			}
-			p, s = p[1:], s[1:]
+	pi, si := 0, 0
+	star, mark := -1, 0 // the latest star in p, and where in s its match ends so far
+	for si < len(s) {
+		switch {
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
+			pi++
+			si++
+		case star >= 0:
+			mark++
+			pi, si = star+1, mark
 		default:
-			if len(s) == 0 || p[0] != s[0] {
-				return false
-			}
-			p, s = p[1:], s[1:]
+			return false
 		}
 	}
-	return len(s) == 0
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
 
 func appendString(b, s []byte) []byte {
