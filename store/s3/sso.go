@@ -98,17 +98,14 @@ func ssoCreds(p ssoProfile, getenv func(string) string, endpoint string, hc *htt
 		if err != nil {
 			return expiring{}, fmt.Errorf("AWS SSO token cache: %w", err)
 		}
-		var tok struct {
-			AccessToken string `json:"accessToken"`
-			ExpiresAt   string `json:"expiresAt"`
-		}
-		if err := json.Unmarshal(data, &tok); err != nil || tok.AccessToken == "" {
-			return expiring{}, login(fmt.Sprintf("the AWS SSO token cache %s is unreadable", path))
-		}
-		redact.Secret(tok.AccessToken) // never printed
-		if exp, err := time.Parse(time.RFC3339, tok.ExpiresAt); err != nil || !now().Before(exp) {
+		token, _, err := parseSSOToken(data, now())
+		if errors.Is(err, errSSOTokenExpired) {
 			return expiring{}, login(fmt.Sprintf("the AWS SSO session of profile %q has expired", p.profile))
 		}
+		if err != nil {
+			return expiring{}, login(fmt.Sprintf("the AWS SSO token cache %s is unreadable", path))
+		}
+		redact.Secret(token) // never printed
 		base := endpoint
 		if base == "" {
 			base = "https://portal.sso." + p.region + ".amazonaws.com"
@@ -118,7 +115,7 @@ func ssoCreds(p ssoProfile, getenv func(string) string, endpoint string, hc *htt
 		if err != nil {
 			return expiring{}, err
 		}
-		req.Header.Set("x-amz-sso_bearer_token", tok.AccessToken)
+		req.Header.Set("x-amz-sso_bearer_token", token)
 		resp, err := hc.Do(req)
 		if err != nil {
 			return expiring{}, fmt.Errorf("AWS SSO GetRoleCredentials: %w", err)
@@ -134,26 +131,62 @@ func ssoCreds(p ssoProfile, getenv func(string) string, endpoint string, hc *htt
 		case resp.StatusCode != http.StatusOK:
 			return expiring{}, fmt.Errorf("AWS SSO GetRoleCredentials for profile %q: HTTP %d", p.profile, resp.StatusCode)
 		}
-		var ans struct {
-			RoleCredentials struct {
-				AccessKeyID     string `json:"accessKeyId"`
-				SecretAccessKey string `json:"secretAccessKey"`
-				SessionToken    string `json:"sessionToken"`
-				Expiration      int64  `json:"expiration"` // milliseconds since the epoch
-			} `json:"roleCredentials"`
+		e, err := parseRoleCredentials(body)
+		if err != nil {
+			return expiring{}, fmt.Errorf("AWS SSO GetRoleCredentials for profile %q: %w", p.profile, err)
 		}
-		if err := json.Unmarshal(body, &ans); err != nil {
-			return expiring{}, fmt.Errorf("AWS SSO GetRoleCredentials for profile %q: unreadable answer", p.profile)
-		}
-		rc := ans.RoleCredentials
-		if rc.AccessKeyID == "" || rc.SecretAccessKey == "" {
-			return expiring{}, fmt.Errorf("AWS SSO GetRoleCredentials for profile %q: the answer holds no access key", p.profile)
-		}
-		redact.Secret(rc.SecretAccessKey, rc.SessionToken)
-		e := expiring{creds: sigv4.Credentials{AccessKeyID: rc.AccessKeyID, SecretAccessKey: rc.SecretAccessKey, SessionToken: rc.SessionToken}}
-		if rc.Expiration > 0 {
-			e.expires = time.UnixMilli(rc.Expiration)
-		}
+		redact.Secret(e.creds.SecretAccessKey, e.creds.SessionToken)
 		return e, nil
 	})
+}
+
+// The token cache file's faults, as parseSSOToken reports them. Neither names anything
+// from the file: it holds the bearer token.
+var (
+	errSSOTokenUnreadable = errors.New("unreadable AWS SSO token cache")
+	errSSOTokenExpired    = errors.New("AWS SSO token has expired")
+)
+
+// parseSSOToken reads a token cache file that `aws sso login` wrote and returns its
+// access token and expiry, or errSSOTokenExpired when the token is over at now. A file
+// without an expiry counts as expired: its token cannot be known to be good.
+func parseSSOToken(data []byte, now time.Time) (string, time.Time, error) {
+	var tok struct {
+		AccessToken string `json:"accessToken"`
+		ExpiresAt   string `json:"expiresAt"`
+	}
+	// json's own error would quote the file, and with it perhaps the token.
+	if json.Unmarshal(data, &tok) != nil || tok.AccessToken == "" {
+		return "", time.Time{}, errSSOTokenUnreadable
+	}
+	exp, err := time.Parse(time.RFC3339, tok.ExpiresAt)
+	if err != nil || !now.Before(exp) {
+		return "", time.Time{}, errSSOTokenExpired
+	}
+	return tok.AccessToken, exp, nil
+}
+
+// parseRoleCredentials reads GetRoleCredentials' answer. Its errors name nothing from
+// the answer, which holds the secret key.
+func parseRoleCredentials(body []byte) (expiring, error) {
+	var ans struct {
+		RoleCredentials struct {
+			AccessKeyID     string `json:"accessKeyId"`
+			SecretAccessKey string `json:"secretAccessKey"`
+			SessionToken    string `json:"sessionToken"`
+			Expiration      int64  `json:"expiration"` // milliseconds since the epoch
+		} `json:"roleCredentials"`
+	}
+	if json.Unmarshal(body, &ans) != nil {
+		return expiring{}, errors.New("unreadable answer")
+	}
+	rc := ans.RoleCredentials
+	if rc.AccessKeyID == "" || rc.SecretAccessKey == "" {
+		return expiring{}, errors.New("the answer holds no access key")
+	}
+	e := expiring{creds: sigv4.Credentials{AccessKeyID: rc.AccessKeyID, SecretAccessKey: rc.SecretAccessKey, SessionToken: rc.SessionToken}}
+	if rc.Expiration > 0 {
+		e.expires = time.UnixMilli(rc.Expiration)
+	}
+	return e, nil
 }
