@@ -85,6 +85,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer rerr.Flush()
 	defer rout.Flush()
 	stdout, stderr = rout, rerr
+	defer startProfile(stderr)()
 	// On Windows the helpers are git-remote-<scheme>.exe (cmd_install.go).
 	name := filepath.Base(args[0])
 	if ext := filepath.Ext(name); strings.EqualFold(ext, ".exe") {
