@@ -6,7 +6,7 @@ BIN     ?= bin/git-remote-object-store
 # on any machine (same Go version and target), and `version` says which commit it is.
 GOFLAGS_BUILD = -trimpath -buildvcs=auto -ldflags=-buildid=
 
-.PHONY: build test cover stress demo vet fmt bench clean release man
+.PHONY: build test cover stress demo vet fmt bench bench-compare clean release man
 
 build:
 	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) .
@@ -52,7 +52,17 @@ bench:
 	@echo '  bench/bundle-e2e.sh <bare-repo> [ref]   bundle engine beside git clone --no-local and git bundle'
 	@echo '  bench/lfs.sh [MiB]                      one LFS object up and down (needs git-lfs)'
 	@echo '  SIZE_MB=1024 bench/s3stream.sh          S3 streaming, ours vs aws s3 cp (needs aws CLI)'
+	@echo '  bench/large.sh big [MiB] | many [N...]  synthetic 6 GiB pack / 1 M files: push, clone, RSS'
 	@echo 'e.g. git clone --bare https://github.com/git/git /tmp/git.git && bench/engines.sh /tmp/git.git'
+
+# This project beside git itself on one repository, in one run against the test versitygw
+# (started and stopped here unless GROS_SERVER_RUN names a running set): first push of each
+# engine against `git bundle create`, clone against `git clone --no-local`, a one-commit
+# push and fetch, a push from loose objects; prints the table with the ratios.
+#   make bench-compare REPO=/tmp/git.git [REF=refs/heads/master] [LOOSE=200000]
+# Without REPO it uses this checkout (small: a smoke run, not a measurement).
+bench-compare:
+	bench/compare.sh $(REPO) $(REF)
 
 # A signed, reproducible release of the six targets (scripts/release): binaries, .tar.gz /
 # .zip archives, a CycloneDX SBOM per binary, SHA256SUMS and its SSH signature
