@@ -61,6 +61,9 @@ type Config struct {
 	Targets    []string // default Targets
 	AllowDirty bool
 	Log        io.Writer
+	// Env is added to go build's environment: a test gives one build its own GOCACHE,
+	// so it compiles everything again as another machine would.
+	Env []string
 }
 
 func main() {
@@ -155,7 +158,7 @@ func Release(c Config) ([]File, error) {
 		}
 		bin := base + exe
 		fmt.Fprintf(c.Log, "build   %s\n", bin)
-		if err := build(src, filepath.Join(c.Dist, bin), goos, goarch, c.Version); err != nil {
+		if err := build(src, filepath.Join(c.Dist, bin), goos, goarch, c.Version, c.Env); err != nil {
 			return nil, err
 		}
 		bi, err := buildinfo.ReadFile(filepath.Join(c.Dist, bin))
@@ -241,7 +244,7 @@ func Release(c Config) ([]File, error) {
 // machines pinned: no cgo, no paths (-trimpath), no build id, the environment's GOFLAGS
 // and architecture levels overridden. The release version is the one thing set by -X
 // (build info cannot know it); commit and time come from -buildvcs.
-func build(src, out, goos, goarch, version string) error {
+func build(src, out, goos, goarch, version string, env []string) error {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return err
@@ -251,6 +254,7 @@ func build(src, out, goos, goarch, version string) error {
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch, "GOFLAGS=",
 		"GOAMD64=v1", "GOARM64=v8.0", "GOEXPERIMENT=", "GOWORK=off")
+	cmd.Env = append(cmd.Env, env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s/%s: %v\n%s", goos, goarch, err, out)
 	}
