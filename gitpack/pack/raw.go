@@ -168,19 +168,18 @@ func (p *Pack) HashAt(off int64) (object.Hash, bool) {
 const MaxSmallEntry = 1 << 20
 
 // EntryData reads a small entry (at most MaxSmallEntry bytes, header included) with one
-// read, checks it against the index's CRC-32 and returns its zlib data.
+// read, checks it against the index's CRC-32 and returns its zlib data. It reads the
+// entry alone, not through the chunks a walk reads through: a pack writer copies entries
+// in its own order, scattered over the stored pack, so nearly every read missed them and
+// copied 64 KiB for a few hundred bytes (an eighth of a first push's time).
 func (p *Pack) EntryData(e Entry) ([]byte, error) {
 	n := e.End - e.Offset
 	if n > MaxSmallEntry || n <= 0 || e.Data < e.Offset || e.Data > e.End {
 		return nil, fmt.Errorf("%w: entry at %d is not a small entry", ErrCorrupt, e.Offset)
 	}
 	buf := make([]byte, n)
-	if ok, err := p.chunks.readAt(p.f, p.size, buf, e.Offset); err != nil {
+	if _, err := p.f.ReadAt(buf, e.Offset); err != nil {
 		return nil, err
-	} else if !ok {
-		if _, err := p.f.ReadAt(buf, e.Offset); err != nil {
-			return nil, err
-		}
 	}
 	if crc32.ChecksumIEEE(buf) != e.CRC {
 		return nil, fmt.Errorf("%w: CRC mismatch for the entry at %d", ErrCorrupt, e.Offset)
