@@ -44,7 +44,13 @@ func (r *Repo) WritePack(w io.Writer, wants, haves []object.Hash, opt PackOption
 	}
 	tell(Enumerating, 0, -1)
 	err := r.ReachableObjects(wants, haves, func(h object.Hash, t object.Type, path string) error {
-		objs = append(objs, packer.Object{Hash: h, Type: t, Path: path})
+		// The walk read every commit and tree but no blob: a partial clone lacks some,
+		// and that must be said, with the path, before the first byte of the pack goes
+		// anywhere. Checked here because only the path's hash is kept.
+		if t == object.Blob && !r.Has(h) {
+			return r.missing(h, t, path)
+		}
+		objs = append(objs, packer.Object{Hash: h, Type: t, NameHash: packer.NameHash(path)})
 		tell(Enumerating, int64(len(objs)), -1)
 		return nil
 	})
@@ -52,12 +58,5 @@ func (r *Repo) WritePack(w io.Writer, wants, haves []object.Hash, opt PackOption
 		return PackResult{}, err
 	}
 	tell(Enumerating, int64(len(objs)), int64(len(objs)))
-	// The walk read every commit and tree but no blob: a partial clone lacks some, and
-	// that must be said before the first byte of the pack goes anywhere.
-	for _, o := range objs {
-		if o.Type == object.Blob && !r.Has(o.Hash) {
-			return PackResult{}, r.missing(o.Hash, o.Type, o.Path)
-		}
-	}
 	return packer.Write(w, r, objs, packer.Options{Format: r.format, Progress: opt.Progress, Index: opt.Index})
 }

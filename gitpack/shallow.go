@@ -405,7 +405,7 @@ func (sp *shallowPlanner) objects(wants, commits []object.Hash) ([]packer.Object
 		if !seen.Add(h) || r.Has(h) {
 			return false
 		}
-		objs = append(objs, packer.Object{Hash: h, Type: t, Path: path})
+		objs = append(objs, packer.Object{Hash: h, Type: t, NameHash: packer.NameHash(path)})
 		return true
 	}
 	for _, w := range wants { // annotated tags and the tags they name

@@ -31,7 +31,7 @@ func TestProgressPhases(t *testing.T) {
 			t object.Type
 			b []byte
 		}{object.Blob, data}
-		objs = append(objs, packer.Object{Hash: h, Type: object.Blob, Path: "f"})
+		objs = append(objs, packer.Object{Hash: h, Type: object.Blob, NameHash: packer.NameHash("f")})
 	}
 	var b bytes.Buffer
 	res, err := packer.Write(&b, src, objs, packer.Options{Format: object.SHA1})

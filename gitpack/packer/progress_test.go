@@ -38,7 +38,7 @@ func versions(n int) (statSource, []Object) {
 			t object.Type
 			b []byte
 		}{object.Blob, data}
-		objs = append(objs, Object{Hash: h, Type: object.Blob, Path: "file.txt"})
+		objs = append(objs, Object{Hash: h, Type: object.Blob, NameHash: NameHash("file.txt")})
 	}
 	return src, objs
 }

@@ -22,9 +22,9 @@ type Stater interface {
 	Stat(h object.Hash) (object.Type, int64, error)
 }
 
-// nameHash is git's pack_name_hash: it weighs the last characters most, so versions of
+// NameHash is git's pack_name_hash: it weighs the last characters most, so versions of
 // one file (and files of one kind) sort next to each other.
-func nameHash(path string) uint32 {
+func NameHash(path string) uint32 {
 	var h uint32
 	for i := 0; i < len(path); i++ {
 		c := path[i]
@@ -69,7 +69,7 @@ func findDeltas(src Source, objs []Object, plans []plan, opt *Options) map[int32
 		if err != nil || size > maxDeltaInput || size < 2*blockSize {
 			continue
 		}
-		cands = append(cands, candidate{i: int32(i), typ: t, size: size, hash: nameHash(objs[i].Path)})
+		cands = append(cands, candidate{i: int32(i), typ: t, size: size, hash: objs[i].NameHash})
 	}
 	if len(cands) == 0 {
 		return nil
