@@ -3,7 +3,11 @@
 //
 //	gitpack write <gitdir> <out.pack> [rev…]   every object reachable from the revisions (default:
 //	                                          all refs), minus what ^rev reaches (an incremental pack)
+//	gitpack walk <gitdir> - [rev…]        the walk alone (the first half of write)
 //	gitpack index <gitdir> <in.pack>      index a pack into <gitdir>/objects/pack
+//
+// GITPACK_INDEX=1 makes write also keep each entry's record for the .idx, as a packchain
+// push does; GITPACK_CPUPROFILE and GITPACK_HEAPPROFILE write profiles.
 package main
 
 import (
@@ -64,7 +68,7 @@ func main() {
 		f, err := os.Create(os.Args[3])
 		check(err)
 		// No buffering here: the pack writer buffers its output, as the indexer its input.
-		res, err := repo.WritePack(f, tips, haves, gitpack.PackOptions{})
+		res, err := repo.WritePack(f, tips, haves, gitpack.PackOptions{Index: os.Getenv("GITPACK_INDEX") == "1"})
 		check(err)
 		check(f.Close())
 		pprof.StopCPUProfile()
