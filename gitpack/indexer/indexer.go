@@ -276,6 +276,7 @@ type indexer struct {
 	zr      io.ReadCloser
 	hw      *object.Hasher
 	copyBuf []byte
+	flat    []byte // an object inflated by inflateBuffered
 }
 
 func bad(format string, args ...any) error {
@@ -357,7 +358,7 @@ func (ix *indexer) receive(r io.Reader) error {
 		return bad("trailer checksum mismatch (the pack is damaged)")
 	}
 	ix.trailer, _ = object.FromBytes(got)
-	ix.zr, ix.hw, ix.copyBuf = nil, nil, nil
+	ix.zr, ix.hw, ix.copyBuf, ix.flat = nil, nil, nil, nil
 	return bw.Flush()
 }
 
@@ -401,6 +402,83 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		return bad("entry header of %d bytes", tr.off-off)
 	}
 	e.hdrLen = uint8(tr.off - off)
+	check := ix.opt.Check != nil && t.IsBase() && t != object.Blob
+	if t.IsBase() {
+		e.typ = t
+	}
+	data, ok, err := ix.inflateBuffered(tr, size)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if data, err = ix.inflateStream(tr, t, size, check); err != nil {
+			return err
+		}
+	}
+	if e.crc, err = tr.entryCRC(); err != nil {
+		return err
+	}
+	ix.entries = append(ix.entries, e)
+	switch {
+	case t.IsBase():
+		if ok { // inflateStream hashed it on the way
+			ix.hw.Begin(t, size)
+			ix.hw.Write(data)
+		}
+		id := ix.hw.End()
+		ix.ids = append(ix.ids, id.Bytes()...)
+		if check {
+			if err := ix.opt.Check(id, t, data); err != nil {
+				return err
+			}
+		}
+	case t == object.OfsDelta:
+		ix.ids = append(ix.ids, make([]byte, ix.hs)...)
+	}
+	ix.progress()
+	return nil
+}
+
+// maxBuffered is the largest object inflateBuffered takes: its zlib data, which a sane
+// deflater keeps within a few bytes of the object's size, must fit in the receive buffer.
+const maxBuffered = receiveBuffer / 2
+
+// inflateBuffered inflates the entry whose zlib data starts at tr's position from tr's
+// read buffer, with package inflate (several times compress/flate's speed on the small
+// objects most packs are made of), and consumes exactly the stream's bytes. ok is false,
+// and nothing consumed, when the object is large or the stream does not end well within
+// the buffered bytes (a hostile or unusual stream): the caller then streams it.
+func (ix *indexer) inflateBuffered(tr *tapReader, size int64) (data []byte, ok bool, err error) {
+	if size > maxBuffered {
+		return nil, false, nil
+	}
+	if err := tr.flush(); err != nil {
+		return nil, false, err
+	}
+	// Stored blocks cost 5 bytes per 64 KiB, the zlib header and trailer 6; Huffman-coded
+	// data that expands further falls back.
+	want := int(size) + int(size>>10) + 64
+	src, _ := tr.src.Peek(want) // short at the end of the input; inflate then fails or not
+	if cap(ix.flat) < int(size) {
+		ix.flat = make([]byte, size, max(size, 64<<10))
+	}
+	dst := ix.flat[:size]
+	n, ierr := inflate.Zlib(dst, src)
+	if ierr != nil {
+		return nil, false, nil
+	}
+	if err := tr.consume(src[:n]); err != nil {
+		return nil, false, err
+	}
+	tr.off += int64(n)
+	tr.src.Discard(n)
+	return dst, true, nil
+}
+
+// inflateStream inflates the entry at tr's position from the stream, reading a byte at a
+// time so that nothing past the entry is consumed; for a base object it hashes it on the
+// way (data stays nil then, except that a commit, tree or tag to check is returned whole).
+func (ix *indexer) inflateStream(tr *tapReader, t object.Type, size int64, check bool) (data []byte, err error) {
 	zr := ix.zr
 	if zr == nil {
 		zr, err = zlib.NewReader(tr)
@@ -409,12 +487,10 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		err = zr.(zlib.Resetter).Reset(tr, nil)
 	}
 	if err != nil {
-		return bad("zlib: %v", err)
+		return nil, bad("zlib: %v", err)
 	}
 	var sink io.Writer = io.Discard
-	check := ix.opt.Check != nil && t.IsBase() && t != object.Blob
 	if t.IsBase() {
-		e.typ = t
 		ix.hw.Begin(t, size)
 		sink = ix.hw
 		if check {
@@ -424,34 +500,20 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 	}
 	n, err := io.CopyBuffer(sink, io.LimitReader(zr, size+1), ix.copyBuf)
 	if err != nil {
-		return bad("inflate: %v", err)
+		return nil, bad("inflate: %v", err)
 	}
 	if n != size {
-		return bad("object inflates to %d bytes, header says %d", n, size)
+		return nil, bad("object inflates to %d bytes, header says %d", n, size)
 	}
 	// Drain to the end of the zlib stream so its checksum is consumed and verified.
 	if extra, err := io.CopyBuffer(io.Discard, zr, ix.copyBuf); err != nil || extra != 0 {
-		return bad("zlib stream does not end where the object does")
+		return nil, bad("zlib stream does not end where the object does")
 	}
 	zr.Close()
-	if e.crc, err = tr.entryCRC(); err != nil {
-		return err
+	if check {
+		return ix.content.Bytes(), nil
 	}
-	ix.entries = append(ix.entries, e)
-	switch {
-	case t.IsBase():
-		id := ix.hw.End()
-		ix.ids = append(ix.ids, id.Bytes()...)
-		if check {
-			if err := ix.opt.Check(id, t, ix.content.Bytes()); err != nil {
-				return err
-			}
-		}
-	case t == object.OfsDelta:
-		ix.ids = append(ix.ids, make([]byte, ix.hs)...)
-	}
-	ix.progress()
-	return nil
+	return nil, nil
 }
 
 // phase begins a phase of Options.Progress that will count to total.

@@ -20,8 +20,12 @@ type tapReader struct {
 	hashing bool  // false while reading the trailer
 }
 
+// receiveBuffer is the size of tapReader's read buffer: inflateBuffered inflates objects
+// of up to half of it straight from there.
+const receiveBuffer = 1 << 20
+
 func newTapReader(src io.Reader, out io.Writer, sum hash.Hash) *tapReader {
-	return &tapReader{src: bufio.NewReaderSize(src, 64<<10), out: out, sum: sum,
+	return &tapReader{src: bufio.NewReaderSize(src, receiveBuffer), out: out, sum: sum,
 		crc: crc32.NewIEEE(), pending: make([]byte, 0, 64<<10), hashing: true}
 }
 
