@@ -12,6 +12,9 @@ import (
 type IndexOptions struct {
 	FixThin  bool // complete REF_DELTA bases from this repository
 	Progress func(done, total int64)
+	// Links finds out whether the pack is self-contained and connected
+	// (IndexResult.SelfContained; index-pack --check-self-contained-and-connected).
+	Links bool
 }
 
 // IndexResult names the installed pack.
@@ -25,7 +28,7 @@ func (r *Repo) IndexPack(rd io.Reader, opt IndexOptions) (IndexResult, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return IndexResult{}, err
 	}
-	res, err := indexer.Index(rd, dir, indexer.Options{Format: r.format, FixThin: opt.FixThin, Bases: r, Progress: opt.Progress})
+	res, err := indexer.Index(rd, dir, indexer.Options{Format: r.format, FixThin: opt.FixThin, Bases: r, Progress: opt.Progress, Links: opt.Links})
 	if err == nil {
 		r.allPacks(true)
 	}

@@ -77,9 +77,9 @@ func main() {
 	case "index":
 		f, err := os.Open(os.Args[3])
 		check(err)
-		res, err := repo.IndexPack(f, gitpack.IndexOptions{})
+		res, err := repo.IndexPack(f, gitpack.IndexOptions{Links: os.Getenv("GITPACK_LINKS") == "1"})
 		check(err)
-		fmt.Printf("ours index: %d objects in %.2fs, peak RSS %s\n", res.Objects, time.Since(t0).Seconds(), rss.Peak())
+		fmt.Printf("ours index: %d objects in %.2fs, peak RSS %s, self-contained %v\n", res.Objects, time.Since(t0).Seconds(), rss.Peak(), res.SelfContained)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -56,6 +57,10 @@ type Options struct {
 	Check func(id object.Hash, t object.Type, data []byte) error
 	// Strict refuses a pack that holds the same object twice (index-pack --strict).
 	Strict bool
+	// Links sets Result.SelfContained: whether everything the pack's commits, trees and
+	// tags name is in the pack (index-pack --check-self-contained-and-connected; see
+	// links.go). It never refuses a pack.
+	Links bool
 	// BaseBudget bounds, per goroutine, the delta bases kept in memory while their
 	// children are resolved; a base let go is rebuilt when next needed (0:
 	// DefaultBaseBudget). Not counted: the object being resolved and the newest base
@@ -99,6 +104,9 @@ type Result struct {
 	IdxPath  string
 	Objects  int64
 	Appended int64 // thin-pack bases appended
+	// SelfContained, under Options.Links: every object the pack's commits, trees and tags
+	// name is in the pack, as the type they name it as (gitlinks aside).
+	SelfContained bool
 }
 
 // entry is one object of the pack being indexed. There is one per object for the whole
@@ -186,6 +194,8 @@ func Stage(r io.Reader, dir string, opt Options) (st *Staged, err error) {
 			}
 		}
 	}
+	selfContained := ix.selfContained()
+	ix.needs = nil
 	idxFile, err := os.CreateTemp(dir, "tmp_idx_")
 	if err != nil {
 		return nil, err
@@ -212,7 +222,7 @@ func Stage(r io.Reader, dir string, opt Options) (st *Staged, err error) {
 	os.Chmod(tmpIdx, 0o444)
 	base := filepath.Join(dir, "pack-"+ix.trailer.String())
 	return &Staged{
-		Result:  Result{Hash: ix.trailer, PackPath: base + ".pack", IdxPath: base + ".idx", Objects: int64(len(ix.entries)), Appended: ix.appended},
+		Result:  Result{Hash: ix.trailer, PackPath: base + ".pack", IdxPath: base + ".idx", Objects: int64(len(ix.entries)), Appended: ix.appended, SelfContained: selfContained},
 		TmpPack: tmp.Name(), TmpIdx: tmpIdx, dir: dir,
 	}, nil
 }
@@ -221,23 +231,48 @@ func Stage(r io.Reader, dir string, opt Options) (st *Staged, err error) {
 // finds a pack through its index, so it never sees half of one. If the same pack is
 // already installed, it is kept and the staged files are removed.
 func (s *Staged) Install() error {
+	_, err := s.install(false)
+	return err
+}
+
+// InstallKept installs the pack as Install does, with a .keep file beside it first, so
+// that a repack running meanwhile leaves it alone while nothing refers to its objects
+// yet. It returns the .keep's path, which the caller removes when its refs are in
+// place; "" when the pack was installed already (it is kept as it was).
+func (s *Staged) InstallKept() (string, error) { return s.install(true) }
+
+func (s *Staged) install(keep bool) (string, error) {
 	if s.TmpPack == "" {
-		return errors.New("index pack: staged pack already installed or removed")
+		return "", errors.New("index pack: staged pack already installed or removed")
 	}
 	if _, err := os.Stat(s.IdxPath); err == nil {
 		s.Remove()
-		return nil
+		return "", nil
 	}
+	keepPath := ""
+	if keep {
+		keepPath = strings.TrimSuffix(s.PackPath, ".pack") + ".keep"
+		if err := os.WriteFile(keepPath, []byte("git-remote-object-store fetch\n"), 0o644); err != nil {
+			return "", err
+		}
+	}
+	installed := false
+	defer func() {
+		if !installed && keepPath != "" {
+			os.Remove(keepPath)
+		}
+	}()
 	if err := os.Rename(s.TmpPack, s.PackPath); err != nil {
-		return err
+		return "", err
 	}
 	if err := os.Rename(s.TmpIdx, s.IdxPath); err != nil {
 		os.Remove(s.PackPath)
-		return err
+		return "", err
 	}
 	s.TmpPack, s.TmpIdx = "", ""
 	syncDir(s.dir)
-	return nil
+	installed = true
+	return keepPath, nil
 }
 
 // Remove deletes the staged files (nothing once installed).
@@ -270,6 +305,12 @@ type indexer struct {
 	phaseOf  int64 // that phase's total
 	progMu   sync.Mutex
 	tab      tables // where entries, ids and the resolver's tables live
+
+	// Options.Links (links.go): what the objects name, and whether the check gave up.
+	needs     []*needSet // every goroutine's
+	baseNeeds *needSet   // the receiving goroutine's
+	needsMu   sync.Mutex
+	linksOff  atomic.Bool
 
 	// Reused for every entry received.
 	content bytes.Buffer // a commit, tree or tag for Options.Check
@@ -402,7 +443,7 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		return bad("entry header of %d bytes", tr.off-off)
 	}
 	e.hdrLen = uint8(tr.off - off)
-	check := ix.opt.Check != nil && t.IsBase() && t != object.Blob
+	check := (ix.opt.Check != nil || ix.opt.Links) && t.IsBase() && t != object.Blob
 	if t.IsBase() {
 		e.typ = t
 	}
@@ -427,10 +468,17 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		}
 		id := ix.hw.End()
 		ix.ids = append(ix.ids, id.Bytes()...)
-		if check {
+		if check && ix.opt.Check != nil {
 			if err := ix.opt.Check(id, t, data); err != nil {
 				return err
 			}
+		}
+		if check && ix.opt.Links {
+			if ix.baseNeeds == nil {
+				ix.baseNeeds = newNeedSet(ix.hs)
+				ix.addNeeds(ix.baseNeeds)
+			}
+			ix.links(t, data, nil, ix.baseNeeds, nil)
 		}
 	case t == object.OfsDelta:
 		ix.ids = append(ix.ids, make([]byte, ix.hs)...)

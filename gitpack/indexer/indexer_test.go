@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,9 +128,12 @@ func FuzzIndex(f *testing.F) {
 		data, _ := shapedPack(sh, 64, 12)
 		f.Add(data)
 	}
+	for _, p := range craftedLinkPacks(f) {
+		f.Add(p.data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
-		res, err := indexer.Index(bytes.NewReader(data), dir, indexer.Options{Format: object.SHA1})
+		res, err := indexer.Index(bytes.NewReader(data), dir, indexer.Options{Format: object.SHA1, Links: true})
 		if err != nil {
 			if l := leftovers(t, dir); len(l) != 0 {
 				t.Fatalf("rejected pack left files: %v (%v)", l, err)
@@ -141,13 +145,83 @@ func FuzzIndex(f *testing.F) {
 			t.Fatalf("accepted pack does not open: %v", err)
 		}
 		defer p.Close()
+		types := map[object.Hash]object.Type{}
+		bodies := map[object.Hash][]byte{}
 		for i := 0; i < p.Idx.Count(); i++ {
 			typ, body, err := p.ReadAt(p.Idx.Offset(i), nil)
 			if err != nil || object.Sum(object.SHA1, typ, body) != p.Idx.Hash(i) {
 				t.Fatalf("object %d of an accepted pack does not read back: %v", i, err)
 			}
+			types[p.Idx.Hash(i)] = typ
+			if typ != object.Blob {
+				bodies[p.Idx.Hash(i)] = body
+			}
+		}
+		if res.SelfContained {
+			// Every link, found the slow way, must be in the pack.
+			for id, body := range bodies {
+				for _, l := range naiveLinks(t, types[id], body) {
+					if types[l.id] != l.t {
+						t.Fatalf("self-contained, but %s %s names %s %s, which the pack has as %v", types[id], id, l.t, l.id, types[l.id])
+					}
+				}
+			}
 		}
 	})
+}
+
+type naiveLink struct {
+	id object.Hash
+	t  object.Type
+}
+
+// naiveLinks parses what a commit, tree or tag names, plainly, for FuzzIndex's check of
+// Options.Links; it fails the test on what Links would have had to give up on.
+func naiveLinks(t *testing.T, typ object.Type, body []byte) []naiveLink {
+	var out []naiveLink
+	switch typ {
+	case object.Tree:
+		for len(body) > 0 {
+			sp := bytes.IndexByte(body, ' ')
+			nul := bytes.IndexByte(body, 0)
+			if sp <= 0 || nul < sp+2 || nul+21 > len(body) {
+				t.Fatalf("self-contained, but a tree does not parse")
+			}
+			mode, err := strconv.ParseUint(string(body[:sp]), 8, 32)
+			if err != nil {
+				t.Fatalf("self-contained, but a tree has mode %q", body[:sp])
+			}
+			id, _ := object.FromBytes(body[nul+1 : nul+21])
+			switch mode & 0o170000 {
+			case 0o160000:
+			case 0o040000:
+				out = append(out, naiveLink{id, object.Tree})
+			default:
+				out = append(out, naiveLink{id, object.Blob})
+			}
+			body = body[nul+21:]
+		}
+	case object.Commit, object.Tag:
+		for _, line := range strings.Split(string(body), "\n") {
+			k, v, _ := strings.Cut(line, " ")
+			switch {
+			case typ == object.Commit && k == "tree":
+				id, _ := object.ParseHash(v)
+				out = append(out, naiveLink{id, object.Tree})
+			case typ == object.Commit && k == "parent":
+				id, _ := object.ParseHash(v)
+				out = append(out, naiveLink{id, object.Commit})
+			case typ == object.Tag && k == "object":
+				id, _ := object.ParseHash(v)
+				tt, _ := object.ParseType(strings.TrimPrefix(strings.SplitN(string(body), "\n", 3)[1], "type "))
+				out = append(out, naiveLink{id, tt})
+			}
+			if line == "" {
+				return out
+			}
+		}
+	}
+	return out
 }
 
 // deltaTreePack is a pack whose deltas branch at several depths, with OFS and REF deltas

@@ -57,7 +57,7 @@ func (ix *indexer) resolveAll() error {
 				if stop.Load() {
 					continue
 				}
-				if err := w.descend(i, nil); err != nil {
+				if err := w.descend(i, nil, nil); err != nil {
 					if stop.CompareAndSwap(false, true) {
 						errs <- err
 					}
@@ -223,12 +223,22 @@ type worker struct {
 	kids  []uint32 // the children of every frame, each frame's in the order it takes them
 	held  int64    // bytes of content the stack holds
 	bufs  bufCache
+
+	// Options.Links (links.go): what the resolved objects name, the delta's copies, and
+	// spare slices for where trees name objects.
+	needs      *needSet
+	cov        cover
+	freeStarts [][]uint32
 }
 
 type frame struct {
 	i    int
 	data []byte
 	last bool // on its last child: its content is never needed again
+	// Under Options.Links, for a tree: where it names objects (see treeLinks), kept
+	// while its content may be let go, since that does not change.
+	starts     []uint32
+	haveStarts bool
 }
 
 func (r *resolver) worker() *worker {
@@ -247,7 +257,7 @@ func (r *resolver) worker() *worker {
 // thus holds one object at a time and applies each delta once. Taken in pack order
 // instead, a chain whose leaves came after the next link left every link waiting for
 // its leaf, each rebuilt from the root once the chain below was done: quadratic.
-func (w *worker) descend(i int, data []byte) error {
+func (w *worker) descend(i int, data []byte, starts []uint32) error {
 	depth := len(w.stack) // entry i is at the end of a chain of that many deltas
 	start := len(w.kids)
 	w.kids = append(w.kids, w.ofsKids[w.kidStart[i]:w.kidStart[i+1]]...)
@@ -261,16 +271,18 @@ func (w *worker) descend(i int, data []byte) error {
 	kids := w.kids[start:] // stays valid: deeper frames only append past it
 	if len(kids) == 0 {
 		w.bufs.put(data)
+		w.putStarts(starts)
 		return nil
 	}
 	if depth >= pack.MaxDeltaDepth {
 		w.bufs.put(data)
+		w.putStarts(starts)
 		return fmt.Errorf("%w: %w (deltas on the entry at offset %d)", ErrBadPack, pack.ErrDeltaDepth, w.ix.entries[i].off())
 	}
 	if len(kids) > 1 {
 		slices.SortStableFunc(kids, func(a, b uint32) int { return cmp.Compare(w.weight[a], w.weight[b]) })
 	}
-	w.push(i, data)
+	w.push(i, data, starts)
 	defer w.pop()
 	typ := w.ix.entries[i].typ
 	for n, k := range kids {
@@ -278,7 +290,7 @@ func (w *worker) descend(i int, data []byte) error {
 		if err != nil {
 			return err
 		}
-		out, err := w.resolve(base, int(k), typ)
+		out, outStarts, err := w.resolve(base, w.baseStarts(depth, typ, base), int(k), typ)
 		if err != nil {
 			return err
 		}
@@ -289,7 +301,7 @@ func (w *worker) descend(i int, data []byte) error {
 			w.stack[depth].last = true
 			w.drop(depth)
 		}
-		if err := w.descend(int(k), out); err != nil {
+		if err := w.descend(int(k), out, outStarts); err != nil {
 			return err
 		}
 	}
@@ -304,46 +316,98 @@ func (w *worker) descend(i int, data []byte) error {
 const streamMin = 1 << maxPooledClass
 
 // resolve applies delta entry k, of type typ, on base and records its id. It returns
-// the object, or nil when nothing in the pack is based on it and it was only hashed.
-func (w *worker) resolve(base []byte, k int, typ object.Type) ([]byte, error) {
+// the object, or nil when nothing in the pack is based on it and it was only hashed;
+// under Options.Links, for a tree with deltas on it, also where it names objects.
+// baseStarts is where base names objects, under Options.Links.
+func (w *worker) resolve(base []byte, baseStarts []uint32, k int, typ object.Type) ([]byte, []uint32, error) {
 	delta, err := w.ix.readData(k, &w.bufs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer func() { w.bufs.put(delta) }()
 	_, dst, _, err := pack.DeltaSizes(delta)
 	if err != nil {
-		return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
+		return nil, nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
 	}
-	check := w.ix.opt.Check != nil && typ != object.Blob
+	check := (w.ix.opt.Check != nil || w.ix.opt.Links) && typ != object.Blob
 	if dst >= streamMin && w.kidStart[k+1] == w.kidStart[k] && !check {
 		w.h.Begin(typ, dst)
 		if _, err := pack.WriteDelta(w.h, base, delta); err != nil {
-			return nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
+			return nil, nil, fmt.Errorf("delta at offset %d: %w", w.ix.entries[k].off(), err)
 		}
 		w.ix.setID(k, w.h.End())
 		w.ix.entries[k].typ = typ
 		w.count(dst)
 		if lo, hi := w.refRange(k); lo == hi {
-			return nil, nil
+			return nil, nil, nil
 		}
 		// REF deltas on it: build it after all.
 	}
 	out, err := w.applyDelta(base, k, delta)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !w.ix.entries[k].resolved() {
 		w.ix.setID(k, w.h.Sum(typ, out))
 		w.ix.entries[k].typ = typ
 	}
-	if check {
+	if check && w.ix.opt.Check != nil {
 		if err := w.ix.opt.Check(w.ix.id(k), typ, out); err != nil {
 			w.bufs.put(out)
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	var starts []uint32
+	if check && w.ix.opt.Links {
+		var cov *cover
+		if typ == object.Tree && baseStarts != nil {
+			w.cov = cover{copies: pack.AppendCopies(w.cov.copies[:0], delta), base: baseStarts}
+			cov = &w.cov
+		}
+		if typ == object.Tree && w.hasKids(k) {
+			starts = w.getStarts()
+		}
+		if w.needs == nil {
+			w.needs = newNeedSet(w.ix.hs)
+			w.ix.addNeeds(w.needs)
+		}
+		starts = w.ix.links(typ, out, cov, w.needs, starts)
+	}
+	return out, starts, nil
+}
+
+// baseStarts returns, under Options.Links, where the tree of frame d, whose content is
+// data, names objects: kept from when it was resolved, or parsed now. nil when that is
+// not known (not a tree, or not one git could walk).
+func (w *worker) baseStarts(d int, typ object.Type, data []byte) []uint32 {
+	if !w.ix.opt.Links || typ != object.Tree {
+		return nil
+	}
+	f := &w.stack[d]
+	if !f.haveStarts {
+		starts, ok := treeLinks(data, w.ix.hs, nil, nil, w.getStarts())
+		if !ok {
+			w.putStarts(starts)
+			starts = nil
+		}
+		f.starts, f.haveStarts = starts, true
+	}
+	return f.starts
+}
+
+func (w *worker) getStarts() []uint32 {
+	if n := len(w.freeStarts); n > 0 {
+		s := w.freeStarts[n-1]
+		w.freeStarts = w.freeStarts[:n-1]
+		return s[:0]
+	}
+	return make([]uint32, 0, 64)
+}
+
+func (w *worker) putStarts(s []uint32) {
+	if s != nil {
+		w.freeStarts = append(w.freeStarts, s)
+	}
 }
 
 // apply rebuilds delta entry k on base, into a pooled buffer.
@@ -379,15 +443,17 @@ func (w *worker) count(n int64) {
 	}
 }
 
-func (w *worker) push(i int, data []byte) {
-	w.stack = append(w.stack, frame{i: i, data: data})
+func (w *worker) push(i int, data []byte, starts []uint32) {
+	w.stack = append(w.stack, frame{i: i, data: data, starts: starts, haveStarts: starts != nil})
 	w.held += int64(len(data))
 	w.prune(len(w.stack) - 1)
 }
 
 func (w *worker) pop() {
-	w.drop(len(w.stack) - 1)
-	w.stack = w.stack[:len(w.stack)-1]
+	top := len(w.stack) - 1
+	w.drop(top)
+	w.putStarts(w.stack[top].starts)
+	w.stack = w.stack[:top]
 }
 
 func (w *worker) drop(d int) {
@@ -500,7 +566,7 @@ func (ix *indexer) appendBases(r *resolver, missing []object.Hash) error {
 		// descend recycles what it is given; data may belong to the repository's cache.
 		w := r.worker()
 		own := append(w.bufs.get(len(data))[:0], data...)
-		if err := w.descend(len(ix.entries)-1, own); err != nil {
+		if err := w.descend(len(ix.entries)-1, own, nil); err != nil {
 			return err
 		}
 	}

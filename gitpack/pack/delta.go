@@ -3,6 +3,7 @@ package pack
 import (
 	"fmt"
 	"io"
+	"math/bits"
 )
 
 // DeltaSizes decodes the source and target sizes at the start of a delta and returns
@@ -190,4 +191,39 @@ func copyArgs(delta []byte, i int, op byte) (off, size, next int) {
 		size = 0x10000
 	}
 	return off, size, i
+}
+
+// Copy is one copy instruction of a delta: Size bytes of the base from offset Src, which
+// land at offset Out of the target.
+type Copy struct{ Out, Src, Size int }
+
+// AppendCopies appends the copy instructions of delta to dst, in target order. It is
+// meant for a delta that ApplyDelta accepted; on one it would refuse it stops at the
+// first bad instruction, so what it returns is always within the delta.
+func AppendCopies(dst []Copy, delta []byte) []Copy {
+	_, _, i, err := DeltaSizes(delta)
+	if err != nil {
+		return dst
+	}
+	out := 0
+	for i < len(delta) {
+		op := delta[i]
+		i++
+		switch {
+		case op&0x80 != 0:
+			if i+bits.OnesCount8(op&0x7f) > len(delta) {
+				return dst
+			}
+			var off, size int
+			off, size, i = copyArgs(delta, i, op)
+			dst = append(dst, Copy{Out: out, Src: off, Size: size})
+			out += size
+		case op != 0:
+			i += int(op)
+			out += int(op)
+		default:
+			return dst
+		}
+	}
+	return dst
 }
