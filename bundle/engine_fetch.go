@@ -100,7 +100,7 @@ func (e *Engine) fetchBundle(ctx context.Context, in *gitpack.Incoming, key stri
 			return fmt.Errorf("fetch %s: the bundle needs %s, which this repository lacks", key, p.Hash)
 		}
 	}
-	if _, err := in.IndexPack(br, gitpack.IndexOptions{FixThin: len(h.Prereqs) > 0, Progress: rp.Indexer()}); err != nil {
+	if _, err := in.IndexPack(br, gitpack.IndexOptions{FixThin: len(h.Prereqs) > 0, Progress: rp.Indexer(), Links: o.Connectivity != nil}); err != nil {
 		rp.Abort()
 		return fmt.Errorf("fetch %s: %w", key, err)
 	}

@@ -70,6 +70,18 @@ type Options struct {
 	// Deepen: fetch a shallow history (--depth, --deepen, --shallow-since,
 	// --shallow-exclude, --unshallow); the zero value fetches whole histories.
 	Deepen gitpack.Deepen
+	// Connectivity, when set, asks a fetch to find out whether what it brings is one
+	// pack that is self-contained and connected, and to report it there (git's
+	// check-connectivity, which git asks of a clone's fetch).
+	Connectivity *Connectivity
+}
+
+// Connectivity is what a fetch asked for it found (see Options.Connectivity).
+type Connectivity struct {
+	// Kept is the .keep file of the one pack the fetch installed, when that pack was
+	// found self-contained and connected; "" otherwise. Whoever is told of it removes it
+	// once the refs are written.
+	Kept string
 }
 
 // Caps says what an engine can honour, so the helper answers "option" truthfully.
@@ -108,7 +120,13 @@ func CheckFormat(remote, local object.Format) error {
 // (and the boundary is updated).
 func CommitFetch(repo *gitpack.Repo, in *gitpack.Incoming, wants []Ref, o Options) error {
 	if !o.Deepen.Shallow() && !repo.IsShallow() {
-		return in.Commit()
+		if err := in.Commit(); err != nil {
+			return err
+		}
+		if o.Connectivity != nil {
+			o.Connectivity.Kept = in.Kept()
+		}
+		return nil
 	}
 	hs := make([]object.Hash, len(wants))
 	for i, w := range wants {

@@ -45,6 +45,7 @@ type Incoming struct {
 	staged []*indexer.Staged
 	packs  []*pack.Pack
 	closed bool
+	kept   string // see Kept
 }
 
 // Receive starts receiving packs into r. It reads the fsck settings a fetch honours,
@@ -126,7 +127,7 @@ func (in *Incoming) Checking() bool { return in.fsck != nil }
 // IndexPack receives one pack stream (git index-pack --stdin [--fix-thin] [--strict])
 // into the quarantine. It may be called for several packs at once.
 func (in *Incoming) IndexPack(rd io.Reader, opt IndexOptions) (IndexResult, error) {
-	iopt := indexer.Options{Format: in.r.format, FixThin: opt.FixThin, Bases: in, Progress: opt.Progress}
+	iopt := indexer.Options{Format: in.r.format, FixThin: opt.FixThin, Bases: in, Progress: opt.Progress, Links: opt.Links}
 	if in.fsck != nil {
 		iopt.Check, iopt.Strict = in.fsck.Object, true
 	}
@@ -228,13 +229,27 @@ func (in *Incoming) Commit() error {
 	var err error
 	for _, st := range in.staged {
 		if err == nil {
-			err = st.Install()
+			if len(in.staged) == 1 && st.SelfContained {
+				in.kept, err = st.InstallKept()
+			} else {
+				err = st.Install()
+			}
 		}
 		st.Remove() // nothing once installed; the rest after a failure
 	}
 	in.staged = nil
 	in.r.allPacks(true)
 	return err
+}
+
+// Kept is, after a Commit that installed a single pack indexed with IndexOptions.Links
+// and found self-contained, the path of the .keep file that protects it until the
+// fetch's refs are written (git's "lock" of a fetched pack; the caller, or git told of
+// it, removes it); "" otherwise.
+func (in *Incoming) Kept() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.kept
 }
 
 // Abort deletes every staged pack. It is safe to call after Commit, and more than once.

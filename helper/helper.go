@@ -47,6 +47,9 @@ type session struct {
 	filter       string       // the --filter git asked for, which no engine applies
 	listed       []engine.Ref // the last listing, for deepen-not's ref names
 	deepenNot    []string
+	// checkConnectivity: git asked a clone's fetch to say whether the pack it brings is
+	// self-contained and connected, so that it need not walk the history again.
+	checkConnectivity bool
 }
 
 // Run serves one helper session until git sends a blank line or closes stdin.
@@ -111,7 +114,7 @@ func (s *session) command(ctx context.Context, line string) error {
 	cmd, arg, _ := strings.Cut(line, " ")
 	switch cmd {
 	case "capabilities":
-		fmt.Fprint(s.out, "option\nfetch\npush\nobject-format\n\n")
+		fmt.Fprint(s.out, "option\nfetch\npush\nobject-format\ncheck-connectivity\n\n")
 		return nil
 	case "list":
 		return s.list(ctx, arg == "for-push")
@@ -216,6 +219,8 @@ func (s *session) option(ctx context.Context, arg string) {
 	case "object-format":
 		// git sends it bare (older) or with "true": either way it wants the format line.
 		s.objectFormat = val == "" || val == "true"
+	case "check-connectivity":
+		s.checkConnectivity = val == "true"
 	case "followtags":
 		// Tags come with their refs when git asks for them; nothing to do.
 	case "cas":
@@ -292,8 +297,17 @@ func (s *session) fetch(ctx context.Context, first string) error {
 		}
 		s.opts.Deepen.Not = append(s.opts.Deepen.Not, h)
 	}
-	if err := e.Fetch(ctx, wants, s.opts); err != nil {
+	o := s.opts
+	if s.checkConnectivity && o.Cloning && !o.Deepen.Shallow() && s.filter == "" {
+		o.Connectivity = &engine.Connectivity{}
+		s.checkConnectivity = false // git takes one pack's word: the first fetch's
+	}
+	if err := e.Fetch(ctx, wants, o); err != nil {
 		return err
+	}
+	if c := o.Connectivity; c != nil && c.Kept != "" {
+		// git checks each new ref's tip is in this pack, and walks only the others.
+		fmt.Fprintf(s.out, "lock %s\nconnectivity-ok\n", c.Kept)
 	}
 	if s.filter != "" {
 		fmt.Fprintf(s.cfg.Stderr, "warning: this remote cannot filter objects (--filter=%s): fetched them all\n", s.filter)

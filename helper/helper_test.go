@@ -15,6 +15,7 @@ import (
 // fakeEngine records calls; a unit-test stand-in for the protocol only (the real engines
 // are exercised by git itself in the e2e suite).
 type fakeEngine struct {
+	kept    string // a fetch asked about connectivity installed this kept pack
 	atomic  bool
 	refs    []engine.Ref
 	fetched []engine.Ref
@@ -29,6 +30,9 @@ func (f *fakeEngine) List(context.Context, bool) ([]engine.Ref, error) {
 }
 func (f *fakeEngine) Fetch(_ context.Context, w []engine.Ref, o engine.Options) error {
 	f.fetched, f.opts = w, o
+	if o.Connectivity != nil {
+		o.Connectivity.Kept = f.kept
+	}
 	return nil
 }
 func (f *fakeEngine) Push(_ context.Context, u []engine.Update, o engine.Options) ([]engine.Result, error) {
@@ -72,7 +76,7 @@ func TestTranscripts(t *testing.T) {
 		name, in, want string
 		eng            *fakeEngine
 	}{
-		{"capabilities", "capabilities\n\n", "option\nfetch\npush\nobject-format\n\n", &fakeEngine{}},
+		{"capabilities", "capabilities\n\n", "option\nfetch\npush\nobject-format\ncheck-connectivity\n\n", &fakeEngine{}},
 		{"object format of sha256 ids", "option object-format true\nlist\n\n", "ok\n:object-format sha256\n" + h256 + " refs/heads/main\n\n",
 			&fakeEngine{refs: []engine.Ref{{Name: "refs/heads/main", Hash: main256}}}},
 		{"object format, bare option (older git)", "option object-format\nlist for-push\n\n", "ok\n:object-format sha1\n" + h1 + " refs/heads/main\n\n",
@@ -87,6 +91,16 @@ func TestTranscripts(t *testing.T) {
 			"ok\nok\nunsupported\nunsupported\nok\n", &fakeEngine{}},
 		{"atomic supported", "option atomic true\n\n", "ok\n", &fakeEngine{atomic: true}},
 		{"fetch batch", "fetch " + h1 + " refs/heads/main\nfetch " + h1 + " HEAD\n\n", "\n", &fakeEngine{}},
+		{"clone fetch, connected", "option check-connectivity true\noption cloning true\nfetch " + h1 + " refs/heads/main\n\n",
+			"ok\nok\nlock /r/objects/pack/pack-1.keep\nconnectivity-ok\n\n", &fakeEngine{kept: "/r/objects/pack/pack-1.keep"}},
+		{"clone fetch, not found connected", "option check-connectivity true\noption cloning true\nfetch " + h1 + " refs/heads/main\n\n",
+			"ok\nok\n\n", &fakeEngine{}},
+		{"connectivity only for a clone", "option check-connectivity true\nfetch " + h1 + " refs/heads/main\n\n",
+			"ok\n\n", &fakeEngine{kept: "/r/objects/pack/pack-1.keep"}},
+		{"connectivity only for a whole clone", "option check-connectivity true\noption cloning true\noption depth 1\nfetch " + h1 + " refs/heads/main\n\n",
+			"ok\nok\nok\n\n", &fakeEngine{kept: "/r/objects/pack/pack-1.keep"}},
+		{"connectivity for the first fetch only", "option check-connectivity true\noption cloning true\nfetch " + h1 + " refs/heads/main\n\nfetch " + h1 + " refs/tags/v1\n\n",
+			"ok\nok\nlock /r/objects/pack/pack-1.keep\nconnectivity-ok\n\n\n", &fakeEngine{kept: "/r/objects/pack/pack-1.keep"}},
 		{"push ok and forced", "push refs/heads/main:refs/heads/main\npush +" + h2 + ":refs/heads/x\n\n",
 			"ok refs/heads/main\nok refs/heads/x forced update\n\n", &fakeEngine{}},
 		{"push refusals", "push refs/heads/main:refs/heads/a\npush refs/heads/main:refs/heads/b\npush refs/heads/main:refs/tags/t\npush refs/heads/main:refs/heads/p\n\n",
@@ -161,7 +175,7 @@ func FuzzHelperInput(f *testing.F) {
 		out, _, _ := run(t, &fakeEngine{refs: []engine.Ref{{Name: "refs/heads/main", Hash: main256}}}, in)
 		// Whatever git sends, stdout carries only protocol lines.
 		for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-			if line == "" || line == "ok" || line == "unsupported" || line == "option" || line == "fetch" || line == "push" || line == "object-format" || line == ":object-format sha256" || line == h256+" refs/heads/main" ||
+			if line == "" || line == "ok" || line == "unsupported" || line == "option" || line == "fetch" || line == "push" || line == "object-format" || line == "check-connectivity" || line == ":object-format sha256" || line == h256+" refs/heads/main" ||
 				strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "error ") || strings.HasPrefix(line, "@") {
 				continue
 			}

@@ -125,7 +125,7 @@ func (e *Engine) receivePack(ctx context.Context, in *gitpack.Incoming, p PackEn
 	// Progress as git's index-pack shows it: "Receiving objects" with the pack's bytes
 	// and their rate, then "Resolving deltas".
 	rp := engine.NewReceiveProgress(o.Progress)
-	res, err := in.IndexPack(rp.Reader(rc), gitpack.IndexOptions{Progress: rp.Indexer()})
+	res, err := in.IndexPack(rp.Reader(rc), gitpack.IndexOptions{Progress: rp.Indexer(), Links: o.Connectivity != nil})
 	if err != nil {
 		rp.Abort()
 		return fmt.Errorf("fetch %s: %w", key, err)
