@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"git-remote-object-store/gitpack/inflate"
 	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
 )
@@ -117,14 +118,12 @@ func (r *Repo) Stat(h object.Hash) (object.Type, int64, error) {
 }
 
 func looseHeader(br *bufio.Reader) (object.Type, int64, error) {
-	hdr, err := br.ReadString(0)
+	hdr, err := br.ReadSlice(0)
 	if err != nil || len(hdr) > 64 {
 		return 0, 0, fmt.Errorf("bad loose object header")
 	}
-	typ, sz, ok := strings.Cut(strings.TrimSuffix(hdr, "\x00"), " ")
-	t, err := object.ParseType(typ)
-	size, serr := strconv.ParseInt(sz, 10, 64)
-	if !ok || err != nil || serr != nil || size < 0 {
+	t, size, _, ok := parseLooseHeader(hdr)
+	if !ok {
 		return 0, 0, fmt.Errorf("bad loose object header %q", hdr)
 	}
 	return t, size, nil
@@ -181,7 +180,49 @@ func (lr *looseReader) Close() error {
 	return err
 }
 
+// looseWhole bounds the loose objects read whole and inflated in one go by package
+// inflate, several times compress/flate's speed on the small objects most loose ones
+// are; larger ones, and any the fast path cannot take, are streamed.
+const looseWhole = 8 << 20
+
+// looseBufs recycles the buffers loose objects' files are read into.
+var looseBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// parseLooseHeader parses the "<type> <size>\0" that starts an inflated loose object,
+// and returns its length with the NUL.
+func parseLooseHeader(b []byte) (object.Type, int64, int, bool) {
+	nul := bytes.IndexByte(b, 0)
+	if nul < 0 {
+		return 0, 0, 0, false
+	}
+	typ, sz, ok := strings.Cut(string(b[:nul]), " ")
+	t, err := object.ParseType(typ)
+	size, serr := strconv.ParseInt(sz, 10, 64)
+	if !ok || err != nil || serr != nil || size < 0 {
+		return 0, 0, 0, false
+	}
+	return t, size, nul + 1, true
+}
+
+// statLoose reads a loose object's header, inflating only the start of the file.
 func statLoose(path string) (object.Type, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	var head [512]byte
+	n, _ := io.ReadFull(f, head[:])
+	f.Close()
+	var hdr [64]byte
+	if k, err := inflate.ZlibPrefix(hdr[:], head[:n]); err == nil {
+		if t, size, _, ok := parseLooseHeader(hdr[:k]); ok {
+			return t, size, nil
+		}
+	}
+	return statLooseStream(path)
+}
+
+func statLooseStream(path string) (object.Type, int64, error) {
 	lr, err := openLoose(path)
 	if err != nil {
 		return 0, 0, err
@@ -194,7 +235,48 @@ func statLoose(path string) (object.Type, int64, error) {
 	return t, size, nil
 }
 
+// readLoose reads a loose object whole: its file in one read and inflated in one go
+// when it is small, else streamed.
 func readLoose(path string, f object.Format, want object.Hash) (object.Type, []byte, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return 0, nil, err
+	}
+	fi, err := file.Stat()
+	if err != nil || fi.Size() > looseWhole {
+		file.Close()
+		return readLooseStream(path, f, want)
+	}
+	bp := looseBufs.Get().(*[]byte)
+	defer looseBufs.Put(bp)
+	if int64(cap(*bp)) < fi.Size()+1 {
+		*bp = make([]byte, fi.Size()+1)
+	}
+	comp := (*bp)[:fi.Size()+1] // one more: a file that grew is read through
+	n, _ := io.ReadFull(file, comp)
+	file.Close()
+	comp = comp[:n]
+	var hdr [64]byte
+	k, err := inflate.ZlibPrefix(hdr[:], comp)
+	if err != nil {
+		return readLooseStream(path, f, want)
+	}
+	t, size, hlen, ok := parseLooseHeader(hdr[:k])
+	if !ok || size > MaxReadSize || size > 1032*int64(len(comp)) { // deflate expands at most about 1032:1
+		return readLooseStream(path, f, want)
+	}
+	whole := make([]byte, int64(hlen)+size)
+	if _, err := inflate.Zlib(whole, comp); err != nil {
+		return readLooseStream(path, f, want)
+	}
+	data := whole[hlen:]
+	if object.Sum(f, t, data) != want {
+		return 0, nil, fmt.Errorf("loose object %s: content does not match its name", path)
+	}
+	return t, data, nil
+}
+
+func readLooseStream(path string, f object.Format, want object.Hash) (object.Type, []byte, error) {
 	lr, err := openLoose(path)
 	if err != nil {
 		return 0, nil, err

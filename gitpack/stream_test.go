@@ -101,3 +101,73 @@ func TestStreamOfDamagedLooseObject(t *testing.T) {
 		t.Fatalf("reading a damaged loose object: %v", err)
 	}
 }
+
+// TestReadLooseObject reads one blob from loose files written in several ways: as git
+// writes it, stored, flushed in pieces, and behind more empty stored blocks than the
+// header's look-ahead covers (read through the streaming fallback); and refuses damaged
+// ones.
+func TestReadLooseObject(t *testing.T) {
+	dir := t.TempDir()
+	testenv.RunGit(t, dir, "init", "-q", "-b", "main", ".")
+	content := "the real content\n"
+	id := testenv.RunGitInput(t, dir, []byte(content), "hash-object", "-w", "--stdin")
+	path := filepath.Join(dir, ".git", "objects", id[:2], id[2:])
+	gits, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deflated := func(level int, pieces ...string) []byte {
+		var buf bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&buf, level)
+		for _, p := range pieces {
+			io.WriteString(zw, p)
+			zw.Flush()
+		}
+		zw.Close()
+		return buf.Bytes()
+	}
+	whole := "blob 17\x00" + content
+	// Empty stored blocks first: zlib header, 200 x (BFINAL=0 BTYPE=00, LEN 0, NLEN
+	// ffff), then the rest as git wrote it, minus its zlib header.
+	padded := []byte{0x78, 0x01}
+	for range 200 {
+		padded = append(padded, 0, 0, 0, 0xff, 0xff)
+	}
+	padded = append(padded, deflated(0, whole)[2:]...)
+	for _, c := range []struct {
+		name string
+		file []byte
+		err  string
+	}{
+		{"as git writes it", gits, ""},
+		{"stored", deflated(0, whole), ""},
+		{"in pieces", deflated(9, "blob", " 17\x00the ", "real content\n"), ""},
+		{"padded", padded, ""},
+		{"other content", deflated(6, "blob 17\x00THE FAKE CONTENT\n"), "does not match"},
+		{"bad header", deflated(6, "blub 17\x00"+content), "header"},
+		{"truncated", gits[:len(gits)-6], "loose object"},
+		{"not zlib", []byte("blob 17\x00" + content), "loose object"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.Chmod(path, 0o644)
+			if err := os.WriteFile(path, c.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := open(t, dir)
+			h, _ := object.ParseHash(id)
+			typ, data, err := r.Read(h)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("Read: %v, want an error saying %q", err, c.err)
+				}
+				return
+			}
+			if err != nil || typ != object.Blob || string(data) != content {
+				t.Fatalf("Read: %v %q %v", typ, data, err)
+			}
+			if typ, size, err := r.Stat(h); err != nil || typ != object.Blob || size != 17 {
+				t.Fatalf("Stat: %v %d %v", typ, size, err)
+			}
+		})
+	}
+}

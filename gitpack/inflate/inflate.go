@@ -46,6 +46,39 @@ func Zlib(dst, src []byte) (int, error) {
 	return pos + 4, nil
 }
 
+// ZlibPrefix inflates the start of the zlib stream at the start of src into dst, and
+// returns how many bytes it produced: len(dst), or fewer if the stream ended first (its
+// trailer is then checked). What the stream holds past dst is not looked at, so a
+// header can be read without inflating, or even having, the rest.
+func ZlibPrefix(dst, src []byte) (int, error) {
+	if len(src) < 2 {
+		return 0, ErrCorrupt
+	}
+	cmf, flg := src[0], src[1]
+	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint(cmf)<<8|uint(flg))%31 != 0 || flg&0x20 != 0 {
+		return 0, ErrCorrupt
+	}
+	d := decoders.Get().(*decoder)
+	defer decoders.Put(d)
+	d.src, d.pos, d.bits, d.nb, d.dst, d.out, d.prefix = src, 2, 0, 0, dst, 0, true
+	defer func() { d.src, d.dst, d.prefix = nil, nil, false }()
+	switch err := d.run(); err {
+	case errFull:
+		return len(dst), nil
+	case nil:
+		pos := d.pos - int(d.nb/8)
+		if pos+4 > len(src) || binary.BigEndian.Uint32(src[pos:]) != adler32.Checksum(dst[:d.out]) {
+			return 0, ErrCorrupt
+		}
+		return d.out, nil
+	default:
+		return 0, err
+	}
+}
+
+// errFull stops ZlibPrefix's decoder once dst is full.
+var errFull = errors.New("inflate: output full")
+
 var decoders = sync.Pool{New: func() any { return new(decoder) }}
 
 type decoder struct {
@@ -55,6 +88,8 @@ type decoder struct {
 	nb   uint
 	dst  []byte
 	out  int
+	// prefix: filling dst ends the decoding (errFull), instead of being an error.
+	prefix bool
 
 	lit, dist   *huffman // the current block's codes
 	dlit, ddist huffman  // storage for a dynamic block's
@@ -133,7 +168,7 @@ func (d *decoder) stored() error {
 	// Whatever whole bytes the bit buffer holds come first.
 	for ; n > 0 && d.nb >= 8; n-- {
 		if d.out >= len(d.dst) {
-			return ErrCorrupt
+			return d.overflow()
 		}
 		d.dst[d.out] = byte(d.bits)
 		d.out++
@@ -145,12 +180,27 @@ func (d *decoder) stored() error {
 		// here, not through it.
 		d.bits = 0
 	}
-	if int(n) > len(d.src)-d.pos || int(n) > len(d.dst)-d.out {
+	k := int(n)
+	if d.prefix {
+		k = min(k, len(d.dst)-d.out)
+	}
+	if k > len(d.src)-d.pos || k > len(d.dst)-d.out {
 		return ErrCorrupt
 	}
-	d.out += copy(d.dst[d.out:], d.src[d.pos:d.pos+int(n)])
-	d.pos += int(n)
+	d.out += copy(d.dst[d.out:], d.src[d.pos:d.pos+k])
+	d.pos += k
+	if k < int(n) {
+		return errFull
+	}
 	return nil
+}
+
+// overflow is what output past dst means: the end of a prefix, or a corrupt stream.
+func (d *decoder) overflow() error {
+	if d.prefix {
+		return errFull
+	}
+	return ErrCorrupt
 }
 
 // Order of the code length code lengths in a dynamic block header.
@@ -260,7 +310,7 @@ func (d *decoder) codes() error {
 		nb -= l
 		if sym < 256 {
 			if out >= len(dst) {
-				return ErrCorrupt
+				return d.overflow()
 			}
 			dst[out] = byte(sym)
 			out++
@@ -297,8 +347,15 @@ func (d *decoder) codes() error {
 		back := int(distBase[ds]) + int(bits&(1<<x-1))
 		bits >>= x
 		nb -= x
-		if back > out || n > len(dst)-out {
+		if back > out {
 			return ErrCorrupt
+		}
+		full := false
+		if n > len(dst)-out {
+			if !d.prefix {
+				return ErrCorrupt
+			}
+			n, full = len(dst)-out, true
 		}
 		from := out - back
 		if back >= n {
@@ -310,6 +367,9 @@ func (d *decoder) codes() error {
 			}
 		}
 		out += n
+		if full {
+			return errFull
+		}
 	}
 }
 

@@ -138,3 +138,30 @@ func BenchmarkZlib(b *testing.B) {
 		}
 	})
 }
+
+// FuzzZlibPrefix checks ZlibPrefix against compress/zlib: on a stream it accepts, any
+// prefix of the output comes out the same (and the whole output, when dst has room).
+func FuzzZlibPrefix(f *testing.F) {
+	for _, data := range samples() {
+		f.Add(deflate(f, data, 6), uint16(10))
+		f.Add(deflate(f, data[:min(len(data), 300)], 0), uint16(1000))
+	}
+	f.Fuzz(func(t *testing.T, src []byte, n uint16) {
+		dst := make([]byte, n)
+		got, gerr := ZlibPrefix(dst, src)
+		zr, err := zlib.NewReader(bytes.NewReader(src))
+		var want []byte
+		if err == nil {
+			want, err = io.ReadAll(io.LimitReader(zr, 1<<20+1))
+		}
+		if err != nil || len(want) > 1<<20 {
+			return // no constraint on what is not a stream, beyond not crashing
+		}
+		if gerr != nil {
+			t.Fatalf("rejected a stream compress/zlib accepts: %v", gerr)
+		}
+		if w := min(int(n), len(want)); got != w || !bytes.Equal(dst[:got], want[:w]) {
+			t.Fatalf("%d bytes, want %d, or different bytes", got, w)
+		}
+	})
+}
