@@ -2,7 +2,9 @@ package packer
 
 import (
 	"bytes"
+	"runtime"
 	"sort"
+	"sync"
 
 	"git-remote-object-store/gitpack/object"
 )
@@ -45,8 +47,8 @@ type candidate struct {
 
 // findDeltas chooses a fresh delta base for objects that will be written whole: sorted by
 // type, name hash and size (largest first), each is tried against the previous objects
-// of the same type in a sliding window, and the smallest delta under half the object's
-// size wins. The deltas chosen are kept up to keptDeltaBytes in all (returned by object
+// of the same type in a sliding window (within its segment of the list, see segments),
+// and the smallest delta under half the object's size wins. The deltas chosen are kept up to keptDeltaBytes in all (returned by object
 // index); the others are computed again when written, so memory stays bounded.
 //
 // Looking up the sizes ends the Counting phase (one tick per object); the search is the
@@ -86,6 +88,77 @@ func findDeltas(src Source, objs []Object, plans []plan, opt *Options) map[int32
 		}
 		return a.size > b.size
 	})
+	// The sorted list is cut into segments searched at once, one per core, as git's
+	// pack-objects does with pack.threads. How it is cut depends only on the list, so
+	// the pack is the same bytes on any machine.
+	var (
+		mu              sync.Mutex // guards done, kept, keptBytes, and calls to opt.tell
+		done, keptBytes int64
+	)
+	kept := map[int32][]byte{}
+	segs := segments(cands)
+	work := make(chan []candidate, len(segs))
+	for _, sg := range segs {
+		work <- sg
+	}
+	close(work)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(segs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sg := range work {
+				searchSegment(src, objs, plans, sg, func(i int32, d []byte) {
+					mu.Lock()
+					defer mu.Unlock()
+					if d != nil && keptBytes+int64(len(d)) <= keptDeltaBytes {
+						kept[i] = bytes.Clone(d)
+						keptBytes += int64(len(d))
+					}
+					if done++; done < ncands {
+						opt.tell(Compressing, done, ncands)
+					}
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	opt.tell(Compressing, ncands, ncands)
+	return kept
+}
+
+// minSegment is the fewest candidates worth a segment of their own, and maxSegments the
+// most segments.
+var (
+	minSegment  = 4096 // a variable for tests
+	maxSegments = 16
+)
+
+// segments cuts the sorted candidates into up to maxSegments runs of about equal length,
+// each boundary moved on past objects of the same type and name hash, which belong
+// in one window.
+func segments(cands []candidate) [][]candidate {
+	n := min(maxSegments, max(1, len(cands)/minSegment))
+	var out [][]candidate
+	start := 0
+	for k := 1; k <= n && start < len(cands); k++ {
+		end := len(cands)
+		if k < n {
+			end = max(start+1, k*len(cands)/n)
+			for end < len(cands) && cands[end].typ == cands[end-1].typ && cands[end].hash == cands[end-1].hash {
+				end++
+			}
+		}
+		out = append(out, cands[start:end])
+		start = end
+	}
+	return out
+}
+
+// searchSegment runs the window search over one segment of the sorted candidates,
+// choosing plans for them; found is told of each candidate once searched, with the
+// delta chosen (nil if none; valid only during the call).
+func searchSegment(src Source, objs []Object, plans []plan, cands []candidate, found func(i int32, delta []byte)) {
 	type slot struct {
 		c     candidate
 		data  []byte
@@ -94,14 +167,11 @@ func findDeltas(src Source, objs []Object, plans []plan, opt *Options) map[int32
 	}
 	var win []slot
 	held := 0
-	kept, keptBytes := map[int32][]byte{}, 0
 	var scratch [2][]byte // delta attempts are written here, not allocated each
-	for ci, c := range cands {
-		if ci > 0 {
-			opt.tell(Compressing, int64(ci), ncands)
-		}
+	for _, c := range cands {
 		_, data, err := src.Read(objs[c.i].Hash)
 		if err != nil {
+			found(c.i, nil)
 			continue
 		}
 		best, depth := len(data)/2-20, 0
@@ -123,10 +193,7 @@ func findDeltas(src Source, objs []Object, plans []plan, opt *Options) map[int32
 				depth = w.depth + 1
 			}
 		}
-		if bestDelta != nil && keptBytes+len(bestDelta) <= keptDeltaBytes {
-			kept[c.i] = bytes.Clone(bestDelta)
-			keptBytes += len(bestDelta)
-		}
+		found(c.i, bestDelta)
 		win = append(win, slot{c: c, data: data, depth: depth})
 		held += len(data)
 		for len(win) > window || held > windowBytes && len(win) > 1 {
@@ -134,6 +201,4 @@ func findDeltas(src Source, objs []Object, plans []plan, opt *Options) map[int32
 			win = win[1:]
 		}
 	}
-	opt.tell(Compressing, ncands, ncands)
-	return kept
 }
