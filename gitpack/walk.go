@@ -115,17 +115,14 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 	for i, c := range commits {
 		roots[i] = cw.info[c].tree
 	}
-	ra := startReadAhead(r, roots)
-	defer ra.close()
-	for i, root := range roots {
-		var slot *treeSlot
-		if !w.seen.Has(root) {
-			slot = ra.take(i)
-		}
-		if err := w.visitRead(root, "", slot, fn); err != nil {
+	w.ahead = startTreesAhead(r, roots, w.seen)
+	defer w.stopAhead()
+	for _, root := range roots {
+		if err := w.visit(root, "", fn); err != nil {
 			return err
 		}
 	}
+	w.stopAhead()
 	for _, o := range others {
 		if err := w.visit(o.h, "", fn); err != nil {
 			return err
@@ -278,16 +275,150 @@ func (q *commitQueue) Pop() any {
 }
 
 type walker struct {
-	r    *Repo
-	seen *object.Set
-	kids []pending // scratch: one tree's new entries
+	r     *Repo
+	seen  *object.Set
+	kids  []pending   // scratch: one tree's new entries
+	ahead *treesAhead // the trees the walk will read next, read on another core (nil: none)
 }
 
 type pending struct {
 	h    object.Hash
 	path string
 	t    object.Type // 0: unknown yet
-	slot *treeSlot   // the start of a visit: its object, already read
+}
+
+// treesAhead reads, on another core, the trees a walk of the commits' root trees will
+// read, in the order it will read them: a full walk spends most of its time inflating
+// trees. It walks the same trees the same way (depth first, in tree order, each tree
+// once, starting from a copy of the walk's seen set), leaving out only blobs, so its
+// sequence is the walk's; should the two ever differ (a tree named as a blob somewhere,
+// say), the walk stops it and reads for itself. The walk's order, and so its result,
+// never depends on it.
+type treesAhead struct {
+	out   chan aheadTree
+	stop  chan struct{}
+	done  sync.WaitGroup
+	mu    sync.Mutex
+	cond  sync.Cond
+	held  int64 // bytes read ahead and not yet taken, under mu
+	ended bool  // under mu
+}
+
+type aheadTree struct {
+	h    object.Hash
+	t    object.Type
+	data []byte
+	err  error
+}
+
+// aheadBytes bounds what treesAhead holds that the walk has not taken.
+const aheadBytes = 16 << 20
+
+func startTreesAhead(r *Repo, roots []object.Hash, seen *object.Set) *treesAhead {
+	if runtime.GOMAXPROCS(0) < 2 || len(roots) == 0 {
+		return nil
+	}
+	a := &treesAhead{out: make(chan aheadTree, 4096), stop: make(chan struct{})}
+	a.cond.L = &a.mu
+	seen = seen.Clone()
+	hs := r.format.Size()
+	a.done.Add(1)
+	go func() {
+		defer a.done.Done()
+		defer close(a.out)
+		// The roots are known now: a third goroutine reads them ahead of this one,
+		// which then reads only the trees below them.
+		ra := startReadAhead(r, roots)
+		defer ra.close()
+		var stack []object.Hash
+		var kids []object.Hash
+		for i, root := range roots {
+			if !seen.Add(root) {
+				continue
+			}
+			stack = append(stack[:0], root)
+			for len(stack) > 0 {
+				h := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				var t object.Type
+				var data []byte
+				var err error
+				if h == root {
+					sl := ra.take(i)
+					t, data, err = sl.t, sl.data, sl.err
+					sl.data = nil
+				} else {
+					t, data, err = r.Read(h)
+				}
+				if !a.send(aheadTree{h: h, t: t, data: data, err: err}) || err != nil || t != object.Tree {
+					return
+				}
+				kids = kids[:0]
+				for len(data) > 0 {
+					mode, _, raw, rest, err := nextTreeEntry(data, hs)
+					if err != nil {
+						return // the walk finds it too, and says so
+					}
+					data = rest
+					if mode&0o170000 == 0o040000 && seen.AddRaw(raw) {
+						k, _ := object.FromBytes(raw)
+						kids = append(kids, k)
+					}
+				}
+				for i := len(kids) - 1; i >= 0; i-- {
+					stack = append(stack, kids[i])
+				}
+			}
+		}
+	}()
+	return a
+}
+
+// send hands a tree to the walk, waiting while too much is held; false once stopped.
+func (a *treesAhead) send(x aheadTree) bool {
+	a.mu.Lock()
+	for a.held > aheadBytes && !a.ended {
+		a.cond.Wait()
+	}
+	ended := a.ended
+	a.held += int64(len(x.data))
+	a.mu.Unlock()
+	if ended {
+		return false
+	}
+	select {
+	case a.out <- x:
+		return true
+	case <-a.stop:
+		return false
+	}
+}
+
+// take returns the next tree read ahead if it is h; ok is false when it is not, or
+// there is none (the worker stopped early), and the walk reads h itself from then on.
+func (a *treesAhead) take(h object.Hash) (object.Type, []byte, error, bool) {
+	x, ok := <-a.out
+	if ok {
+		a.mu.Lock()
+		a.held -= int64(len(x.data))
+		a.cond.Signal()
+		a.mu.Unlock()
+	}
+	if !ok || x.h != h {
+		return 0, nil, nil, false
+	}
+	return x.t, x.data, x.err, true
+}
+
+func (a *treesAhead) close() {
+	a.mu.Lock()
+	a.ended = true
+	a.cond.Broadcast()
+	a.mu.Unlock()
+	close(a.stop)
+	for range a.out { // let a blocked send finish
+	}
+	a.done.Wait()
 }
 
 // treeSlot is one tree's read, done by whichever of the walk and its read-ahead worker
@@ -365,12 +496,21 @@ func (ra *readAhead) close() {
 	ra.wg.Wait()
 }
 
-// read returns p's object, already read if it came with a slot.
+// stopAhead stops the read-ahead, if any: it is done with, or out of step.
+func (w *walker) stopAhead() {
+	if w.ahead != nil {
+		w.ahead.close()
+		w.ahead = nil
+	}
+}
+
+// read returns p's object: read ahead, when it is a tree the read-ahead has, else read.
 func (w *walker) read(p pending) (object.Type, []byte, error) {
-	if p.slot != nil {
-		t, data, err := p.slot.t, p.slot.data, p.slot.err
-		p.slot.data = nil // the slots live as long as the walk; their trees must not
-		return t, data, err
+	if w.ahead != nil && p.t != object.Blob {
+		if t, data, err, ok := w.ahead.take(p.h); ok {
+			return t, data, err
+		}
+		w.stopAhead()
 	}
 	return w.r.Read(p.h)
 }
@@ -380,15 +520,10 @@ func (w *walker) read(p pending) (object.Type, []byte, error) {
 // tree entry's path string is built only then: a full walk meets each id many times
 // (every tree that holds it) but lists it once.
 func (w *walker) visit(start object.Hash, path string, fn WalkFunc) error {
-	return w.visitRead(start, path, nil, fn)
-}
-
-// visitRead is visit with the start's read supplied by a read-ahead (slot may be nil).
-func (w *walker) visitRead(start object.Hash, path string, slot *treeSlot, fn WalkFunc) error {
 	if !w.seen.Add(start) {
 		return nil
 	}
-	stack := []pending{{h: start, path: path, slot: slot}}
+	stack := []pending{{h: start, path: path}}
 	hs := w.r.format.Size()
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]

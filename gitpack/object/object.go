@@ -3,6 +3,7 @@
 package object
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -326,6 +327,13 @@ func (s *Set) AddRaw(raw []byte) bool {
 			return true
 		}
 	}
+}
+
+// Clone returns a copy of the set, which may then be used on another goroutine.
+func (s *Set) Clone() *Set {
+	c := *s
+	c.slots = bytes.Clone(s.slots)
+	return &c
 }
 
 func (s *Set) grow() {
