@@ -34,55 +34,14 @@ type ResumeOptions struct {
 	Log io.Writer
 }
 
-// A resumable upload holds resumeBuffers parts in memory and sends one at a time, in
-// order: the next part is read and hashed while one is on the wire. A killed upload loses
-// the part on the wire (the record names only parts the store acknowledged), so every
-// part sent in parallel would be one more part lost to a kill; against a single stream's
-// throughput that is the trade this makes. In order, a killed upload leaves a prefix of
-// its parts, which is also what the next attempt can use first.
-const resumeBuffers = 2
-
-// turnstile lets parts through one at a time in part-number order (from 1); a part that
-// fails never lets the next through, which SendParts' cancellation then releases.
-type turnstile struct {
-	mu      sync.Mutex
-	next    int
-	waiters map[int]chan struct{}
-}
-
-func (t *turnstile) wait(ctx context.Context, n int) error {
-	t.mu.Lock()
-	if t.next == 0 {
-		t.next = 1
-	}
-	if t.next == n {
-		t.mu.Unlock()
-		return nil
-	}
-	if t.waiters == nil {
-		t.waiters = map[int]chan struct{}{}
-	}
-	ch := make(chan struct{})
-	t.waiters[n] = ch
-	t.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
-// done lets part n+1 through.
-func (t *turnstile) done(n int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.next = n + 1
-	if ch, ok := t.waiters[t.next]; ok {
-		close(ch)
-		delete(t.waiters, t.next)
-	}
-}
+// A resumable upload holds resumeBuffers parts in memory: while one is read and hashed
+// (which, for a pack written as it is sent, is the writing), the others are on the wire
+// at once, so the store's work on one part overlaps ours and its on the next. A killed
+// upload loses the parts on the wire (the record names only parts the store
+// acknowledged, in whatever order); the next attempt sends those again and reuses the
+// rest. One more part lost to a kill is the price of not waiting for each part's round
+// trip in turn.
+const resumeBuffers = 3
 
 // resumeMaxParts is S3's limit, the smallest of the backends'.
 const resumeMaxParts = 10000
@@ -200,21 +159,16 @@ func (u *resumable) run(ctx context.Context, first []byte, body io.Reader, size 
 	var mu sync.Mutex
 	var reused int64 // bytes an earlier process sent
 	done := map[int]store.Part{}
-	var turn turnstile
 	total, err := store.SendParts(ctx, body, first, u.partSize, resumeBuffers, resumeMaxParts, func(ctx context.Context, n int, data []byte) error {
 		sum := sha256.Sum256(data)
 		hexSum := hex.EncodeToString(sum[:])
 		size := int64(len(data))
-		if err := turn.wait(ctx, n); err != nil {
-			return err
-		}
 		if rp, ok := recorded[n]; ok && rp.SHA256 == hexSum && rp.Size == size {
 			if lp, ok := listed[n]; ok && lp.Size == size {
 				mu.Lock()
 				done[n] = lp
 				reused += size
 				mu.Unlock()
-				turn.done(n)
 				return nil // sent by an earlier process, and still there
 			}
 		}
@@ -231,7 +185,6 @@ func (u *resumable) run(ctx context.Context, first []byte, body io.Reader, size 
 		done[n] = p
 		mu.Unlock()
 		u.remember(recordPart{Number: n, Size: size, SHA256: hexSum})
-		turn.done(n)
 		return nil
 	})
 	if err == nil && size >= 0 && total != size {
