@@ -20,30 +20,11 @@ var ErrCorrupt = errors.New("inflate: corrupt zlib stream")
 // Zlib inflates the zlib stream at the start of src into dst, which must be exactly the
 // size the stream inflates to, and returns how many bytes of src the stream took.
 func Zlib(dst, src []byte) (int, error) {
-	if len(src) < 6 {
-		return 0, ErrCorrupt
+	used, n, err := inflateZlib(dst, src, false)
+	if err == nil && n != len(dst) {
+		err = ErrCorrupt
 	}
-	cmf, flg := src[0], src[1]
-	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint(cmf)<<8|uint(flg))%31 != 0 || flg&0x20 != 0 {
-		return 0, ErrCorrupt
-	}
-	// Decoders hold two code tables (3 KiB): recycled, not made per object.
-	d := decoders.Get().(*decoder)
-	defer decoders.Put(d)
-	d.src, d.pos, d.bits, d.nb, d.dst, d.out = src, 2, 0, 0, dst, 0
-	defer func() { d.src, d.dst = nil, nil }()
-	if err := d.run(); err != nil {
-		return 0, err
-	}
-	if d.out != len(dst) {
-		return 0, ErrCorrupt
-	}
-	// Give back the whole bytes still in the bit buffer, then read the trailer.
-	pos := d.pos - int(d.nb/8)
-	if pos+4 > len(src) || binary.BigEndian.Uint32(src[pos:]) != adler32.Checksum(dst) {
-		return 0, ErrCorrupt
-	}
-	return pos + 4, nil
+	return used, err
 }
 
 // ZlibPrefix inflates the start of the zlib stream at the start of src into dst, and
@@ -51,29 +32,36 @@ func Zlib(dst, src []byte) (int, error) {
 // trailer is then checked). What the stream holds past dst is not looked at, so a
 // header can be read without inflating, or even having, the rest.
 func ZlibPrefix(dst, src []byte) (int, error) {
+	_, n, err := inflateZlib(dst, src, true)
+	return n, err
+}
+
+// inflateZlib inflates into dst and returns the bytes of src used (0 for a prefix that
+// filled dst) and produced.
+func inflateZlib(dst, src []byte, prefix bool) (used, n int, err error) {
 	if len(src) < 2 {
-		return 0, ErrCorrupt
+		return 0, 0, ErrCorrupt
 	}
 	cmf, flg := src[0], src[1]
 	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint(cmf)<<8|uint(flg))%31 != 0 || flg&0x20 != 0 {
-		return 0, ErrCorrupt
+		return 0, 0, ErrCorrupt
 	}
+	// Decoders hold two code tables (3 KiB): recycled, not made per object.
 	d := decoders.Get().(*decoder)
 	defer decoders.Put(d)
-	d.src, d.pos, d.bits, d.nb, d.dst, d.out, d.prefix = src, 2, 0, 0, dst, 0, true
+	d.src, d.pos, d.bits, d.nb, d.dst, d.out, d.prefix = src, 2, 0, 0, dst, 0, prefix
 	defer func() { d.src, d.dst, d.prefix = nil, nil, false }()
-	switch err := d.run(); err {
-	case errFull:
-		return len(dst), nil
-	case nil:
-		pos := d.pos - int(d.nb/8)
-		if pos+4 > len(src) || binary.BigEndian.Uint32(src[pos:]) != adler32.Checksum(dst[:d.out]) {
-			return 0, ErrCorrupt
-		}
-		return d.out, nil
-	default:
-		return 0, err
+	if err := d.run(); err == errFull {
+		return 0, len(dst), nil
+	} else if err != nil {
+		return 0, 0, err
 	}
+	// Give back the whole bytes still in the bit buffer, then read the trailer.
+	pos := d.pos - int(d.nb/8)
+	if pos+4 > len(src) || binary.BigEndian.Uint32(src[pos:]) != adler32.Checksum(dst[:d.out]) {
+		return 0, 0, ErrCorrupt
+	}
+	return pos + 4, d.out, nil
 }
 
 // errFull stops ZlibPrefix's decoder once dst is full.
