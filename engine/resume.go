@@ -34,14 +34,14 @@ type ResumeOptions struct {
 	Log io.Writer
 }
 
-// A resumable upload holds resumeBuffers parts in memory: while one is read and hashed
-// (which, for a pack written as it is sent, is the writing), the others are on the wire
-// at once, so the store's work on one part overlaps ours and its on the next. A killed
-// upload loses the parts on the wire (the record names only parts the store
+// ResumeBuffers is how many parts a resumable upload holds in memory: while one is read
+// and hashed (which, for a pack written as it is sent, is the writing), the others are
+// on the wire at once, so the store's work on one part overlaps ours on the next. A
+// killed upload loses the parts on the wire (the record names only parts the store
 // acknowledged, in whatever order); the next attempt sends those again and reuses the
-// rest. One more part lost to a kill is the price of not waiting for each part's round
+// rest. A few parts lost to a kill are the price of not waiting for each part's round
 // trip in turn.
-const resumeBuffers = 3
+const ResumeBuffers = 3
 
 // resumeMaxParts is S3's limit, the smallest of the backends'.
 const resumeMaxParts = 10000
@@ -159,7 +159,7 @@ func (u *resumable) run(ctx context.Context, first []byte, body io.Reader, size 
 	var mu sync.Mutex
 	var reused int64 // bytes an earlier process sent
 	done := map[int]store.Part{}
-	total, err := store.SendParts(ctx, body, first, u.partSize, resumeBuffers, resumeMaxParts, func(ctx context.Context, n int, data []byte) error {
+	total, err := store.SendParts(ctx, body, first, u.partSize, ResumeBuffers, resumeMaxParts, func(ctx context.Context, n int, data []byte) error {
 		sum := sha256.Sum256(data)
 		hexSum := hex.EncodeToString(sum[:])
 		size := int64(len(data))
