@@ -421,8 +421,8 @@ func (a *treesAhead) close() {
 	a.done.Wait()
 }
 
-// treeSlot is one tree's read, done by whichever of the walk and its read-ahead worker
-// claims it first.
+// treeSlot is one root tree's read, done by whichever of readAhead's worker and its
+// taker claims it first.
 type treeSlot struct {
 	h     object.Hash
 	state atomic.Int32 // 0 queued, 1 claimed, 2 done by the worker
@@ -432,9 +432,9 @@ type treeSlot struct {
 }
 
 // readAhead reads the root trees of the commits to list, in order, on another core a
-// little ahead of the walk: a full walk spends half its time inflating trees, and each
-// commit's root is known before the walk reaches it (the trees below it are not). The
-// walk's order, and so its result, does not depend on it.
+// little ahead of treesAhead's worker, which takes them: each commit's root is known
+// before the walk reaches it (the trees below it are not), so their reads need not wait
+// for the trees above. Nothing's order depends on it.
 type readAhead struct {
 	r     *Repo
 	slots []treeSlot
@@ -477,7 +477,7 @@ func startReadAhead(r *Repo, roots []object.Hash) *readAhead {
 	return ra
 }
 
-// take returns root i: read ahead, or read now if the worker has not got to it.
+// take returns root i: read ahead, or read now if readAhead's worker has not got to it.
 func (ra *readAhead) take(i int) *treeSlot {
 	ra.taken.Store(int64(i))
 	sl := &ra.slots[i]
