@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/indexer"
+	"git-remote-object-store/gitpack/object"
 	"git-remote-object-store/gitpack/pack"
 	"git-remote-object-store/internal/testenv"
 )
@@ -81,7 +83,15 @@ func TestWritePackIsDeterministic(t *testing.T) {
 				// The .idx written from the writer's records is the indexer's, byte for byte.
 				r := open(t, dir)
 				var b bytes.Buffer
-				res, err := r.WritePack(&b, hashes(t, r, dir, c.wants...), hashes(t, r, dir, c.haves...), gitpack.PackOptions{Index: true})
+				var begun []object.Hash
+				begin := func(set object.Hash) error {
+					if b.Len() != 0 {
+						t.Errorf("Begin called after %d bytes were written", b.Len())
+					}
+					begun = append(begun, set)
+					return nil
+				}
+				res, err := r.WritePack(&b, hashes(t, r, dir, c.wants...), hashes(t, r, dir, c.haves...), gitpack.PackOptions{Index: true, Begin: begin})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -98,6 +108,36 @@ func TestWritePackIsDeterministic(t *testing.T) {
 				}
 				if want, _ := os.ReadFile(indexed.IdxPath); !bytes.Equal(fromRecords.Bytes(), want) {
 					t.Fatalf("pack of %v --not %v: the .idx from the writer's records differs from the indexer's", c.wants, c.haves)
+				}
+				// The set name the writer gives before writing is the indexer's, the
+				// idx's, and git's listing's (pack.SetName of rev-list --objects).
+				idx, err := pack.ReadIdx(bytes.NewReader(fromRecords.Bytes()), r.Format())
+				if err != nil {
+					t.Fatal(err)
+				}
+				args := append([]string{"rev-list", "--objects"}, c.wants...)
+				for _, h := range c.haves {
+					args = append(args, "^"+h)
+				}
+				args = append(args, "--")
+				var listed []object.Hash
+				for _, line := range strings.Split(strings.TrimSpace(testenv.RunGit(t, dir, args...)), "\n") {
+					id, _, _ := strings.Cut(line, " ")
+					h, err := object.ParseHash(id)
+					if err != nil {
+						t.Fatalf("rev-list: %q: %v", line, err)
+					}
+					listed = append(listed, h)
+				}
+				want := pack.SetName(r.Format(), listed)
+				if len(begun) != 1 || begun[0] != want || indexed.Set != want || idx.SetName() != want {
+					t.Fatalf("pack of %v --not %v: set names: Begin %v, indexer %v, idx %v; want %v (of %d ids)", c.wants, c.haves, begun, indexed.Set, idx.SetName(), want, len(listed))
+				}
+				if slices.Reverse(listed); pack.SetName(r.Format(), listed) != want {
+					t.Fatal("the set name depends on the order of the ids")
+				}
+				if pack.SetName(r.Format(), listed[1:]) == want {
+					t.Fatal("one object fewer, same set name")
 				}
 				// And twice from one Repo value.
 				for k := 0; k < 2; k++ {

@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/gitpack/pack"
 	"git-remote-object-store/gitpack/packer"
 )
 
@@ -17,6 +18,12 @@ type PackOptions struct {
 	Progress func(phase PackPhase, done, total int64)
 	// Index asks for PackResult.Index, the records the pack's .idx is written from.
 	Index bool
+	// Begin, if set, is called once the walk has found the objects and before the first
+	// byte of the pack is written, with the pack's set name (pack.SetName): a caller
+	// that names the pack by it can open its destination then. An error from Begin ends
+	// WritePack with that error and nothing written. It is not called for a pack of no
+	// objects.
+	Begin func(set object.Hash) error
 }
 
 // PackPhase is a step of WritePack (packer.Phase).
@@ -58,5 +65,14 @@ func (r *Repo) WritePack(w io.Writer, wants, haves []object.Hash, opt PackOption
 		return PackResult{}, err
 	}
 	tell(Enumerating, int64(len(objs)), int64(len(objs)))
+	if opt.Begin != nil && len(objs) > 0 {
+		ids := make([]object.Hash, len(objs))
+		for i := range objs {
+			ids[i] = objs[i].Hash
+		}
+		if err := opt.Begin(pack.SetName(r.format, ids)); err != nil {
+			return PackResult{}, err
+		}
+	}
 	return packer.Write(w, r, objs, packer.Options{Format: r.format, Progress: opt.Progress, Index: opt.Index})
 }

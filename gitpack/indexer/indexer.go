@@ -100,6 +100,7 @@ func (o Options) threads() int {
 // Result names the installed pack.
 type Result struct {
 	Hash     object.Hash // the pack's trailer; files are pack-<Hash>.{pack,idx}
+	Set      object.Hash // pack.SetName: the hash of its sorted object ids
 	PackPath string
 	IdxPath  string
 	Objects  int64
@@ -220,9 +221,10 @@ func Stage(r io.Reader, dir string, opt Options) (st *Staged, err error) {
 	}
 	os.Chmod(tmp.Name(), 0o444)
 	os.Chmod(tmpIdx, 0o444)
+	set := pack.SortedSetName(opt.Format, len(perm), func(i int) object.Hash { return ix.id(int(perm[i])) })
 	base := filepath.Join(dir, "pack-"+ix.trailer.String())
 	return &Staged{
-		Result:  Result{Hash: ix.trailer, PackPath: base + ".pack", IdxPath: base + ".idx", Objects: int64(len(ix.entries)), Appended: ix.appended, SelfContained: selfContained},
+		Result:  Result{Hash: ix.trailer, Set: set, PackPath: base + ".pack", IdxPath: base + ".idx", Objects: int64(len(ix.entries)), Appended: ix.appended, SelfContained: selfContained},
 		TmpPack: tmp.Name(), TmpIdx: tmpIdx, dir: dir,
 	}, nil
 }

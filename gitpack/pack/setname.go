@@ -1,0 +1,37 @@
+package pack
+
+import (
+	"slices"
+
+	"git-remote-object-store/gitpack/object"
+)
+
+// SetName is a name for a pack that depends only on which objects it holds: the hash
+// (in the objects' own format) of their ids, sorted and concatenated, which is the id
+// table of the pack's .idx. git named packs this way before it used the trailer. Unlike
+// the trailer it is known before the first byte of the pack is written, so a pack can be
+// uploaded under its final name as it is made; two packs of the same objects share it
+// even when their bytes differ (other deltas, other compression).
+func SetName(f object.Format, ids []object.Hash) object.Hash {
+	sorted := slices.Clone(ids)
+	slices.SortFunc(sorted, object.Hash.Compare)
+	return SortedSetName(f, len(sorted), func(i int) object.Hash { return sorted[i] })
+}
+
+// SortedSetName is SetName of n ids already in order, read through at.
+func SortedSetName(f object.Format, n int, at func(i int) object.Hash) object.Hash {
+	h := f.New()
+	for i := range n {
+		h.Write(at(i).Bytes())
+	}
+	name, _ := object.FromBytes(h.Sum(nil))
+	return name
+}
+
+// SetName is the set name (SetName) of the pack this index describes.
+func (x *Idx) SetName() object.Hash {
+	h := x.f.New()
+	h.Write(x.ids)
+	name, _ := object.FromBytes(h.Sum(nil))
+	return name
+}
