@@ -10,6 +10,10 @@
 //	packchain/packs/pack-<hash>.pack     immutable, content-addressed, never thin
 //	packchain/packs/pack-<hash>.idx      its index, for range reads of single objects
 //
+// <hash> is the pack's set name, the hash of its sorted object ids (pack.SetName), known
+// before the pack is written, so a push streams it into the store; or its trailer, for a
+// pack whose set name was taken (push.go says when).
+//
 // manifest.json:
 //
 //	{"version":1, "object_format":"sha1", "head":"refs/heads/main",

@@ -235,6 +235,12 @@ func (e *Engine) rebuildIdx(ctx context.Context, p PackEntry, tmpDir string) err
 	if err := e.with(scratch).fetchPack(ctx, p, engine.Options{}); err != nil {
 		return err
 	}
-	_, err = e.putFile(ctx, idxKey(p.Name), filepath.Join(scratch.ObjectDir(), "pack", p.Name+".idx"), false, engine.Options{})
+	// Installed under its trailer, which is not the bucket's name when that is the set
+	// name: the scratch repository holds this one pack.
+	idx, err := filepath.Glob(filepath.Join(scratch.ObjectDir(), "pack", "pack-*.idx"))
+	if err != nil || len(idx) != 1 {
+		return fmt.Errorf("rebuild %s: %d indexes in the scratch repository (%v)", idxKey(p.Name), len(idx), err)
+	}
+	_, err = e.putFile(ctx, idxKey(p.Name), idx[0], false, engine.Options{})
 	return err
 }

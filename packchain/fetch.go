@@ -131,8 +131,10 @@ func (e *Engine) receivePack(ctx context.Context, in *gitpack.Incoming, p PackEn
 		return fmt.Errorf("fetch %s: %w", key, err)
 	}
 	rp.Done()
-	if "pack-"+res.Hash.String() != p.Name {
-		return fmt.Errorf("fetch %s: its content is pack-%s (damaged or misnamed)", key, res.Hash)
+	// A pack is named by its objects (pack.SetName) or, when that name was taken, by
+	// its trailer (push.go): either way the name is checked against the content.
+	if p.Name != "pack-"+res.Set.String() && p.Name != "pack-"+res.Hash.String() {
+		return fmt.Errorf("fetch %s: its content is pack-%s, holding the objects of pack-%s (damaged or misnamed)", key, res.Hash, res.Set)
 	}
 	return nil
 }

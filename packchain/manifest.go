@@ -45,7 +45,7 @@ type Retired struct {
 
 // PackEntry describes one pack named by the manifest.
 type PackEntry struct {
-	Name    string    `json:"name"` // "pack-<hex trailer hash>"
+	Name    string    `json:"name"` // "pack-<hex>": its set name (pack.SetName) or its trailer
 	Size    int64     `json:"size"`
 	Objects int64     `json:"objects"`
 	Tips    []string  `json:"tips"`
@@ -209,6 +209,13 @@ func (m *Manifest) refNames() []string {
 func (m *Manifest) IsProtected(ref string) bool { return slices.Contains(m.Protected, ref) }
 
 // HasPack reports whether the manifest names the pack.
-func (m *Manifest) HasPack(name string) bool {
-	return slices.ContainsFunc(m.Packs, func(p PackEntry) bool { return p.Name == name })
+func (m *Manifest) HasPack(name string) bool { return m.pack(name) != nil }
+
+// pack returns a copy of the manifest's entry for the pack name, or nil.
+func (m *Manifest) pack(name string) *PackEntry {
+	if i := slices.IndexFunc(m.Packs, func(p PackEntry) bool { return p.Name == name }); i >= 0 {
+		p := m.Packs[i]
+		return &p
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -233,12 +234,185 @@ func sameTips(a []string, b []object.Hash) bool {
 	return true
 }
 
-// uploadPack writes the pack of tips --not prereqs to a temporary file (its name is its
-// hash, known only at the end), indexes it locally for the .idx that single-file reads
-// use, and uploads both unless m names them and they are there. It returns nil when the
-// pack would hold no object (everything is on the remote already), and when the upload
-// started (zero when it was skipped).
+// uploadPack uploads the pack of tips --not prereqs and its .idx, and returns the
+// manifest entry naming them; nil when the pack would hold no object (everything is on
+// the remote already). The upload is the time this process began it, zero when it
+// uploaded nothing (m names the pack already, and it is there).
+//
+// The pack is named by its set of objects (pack.SetName), known once the walk ends, so
+// it streams into the store under its final key as it is written, with no temporary
+// file (streamPack). Such a key is only ever created, never replaced: two pushes of the
+// same objects from different clones make different bytes, and a pack replaced under
+// its .idx would make the pair disagree. When the key is taken by a pack m does not name
+// (a stray of a killed push, or another push of the same objects in flight), the pack is
+// written to a temporary file and named by its trailer instead (uploadPackFile), which
+// is a true content address: one name, one content. Readers accept either name
+// (fetch.go checks the one the pack has).
 func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, upload, error) {
+	entry, up, err := e.streamPack(ctx, m, tips, prereqs, o)
+	if errors.Is(err, errNameTaken) {
+		return e.uploadPackFile(ctx, m, tips, prereqs, o)
+	}
+	return entry, up, err
+}
+
+var (
+	// errNameTaken: a pack of the same objects is on the bucket and the manifest does
+	// not name it, so its key is not ours to write.
+	errNameTaken = errors.New("a pack of these objects is on the bucket already, not named by the manifest")
+	// errNamed: the manifest names a pack of exactly these objects, and it is there.
+	errNamed = errors.New("the manifest names a pack of these objects")
+)
+
+// streamPack is uploadPack's usual way: the pack goes into the store as it is written,
+// created under pack-<set name> only if that key is free (errNameTaken otherwise).
+func (e *Engine) streamPack(ctx context.Context, m *Manifest, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, upload, error) {
+	// git's phases of a push, as the bundle engine shows them: Enumerating, Counting,
+	// Compressing, then Writing objects, counted as the upload takes the bytes.
+	pp := engine.NewPackProgress(o.Progress)
+	po := pp.Options()
+	po.Index = true // the .idx comes from the writer's records, not a second pass
+	var have *PackEntry
+	names := make(chan string, 1)
+	po.Begin = func(set object.Hash) error {
+		name := "pack-" + set.String()
+		if p := m.pack(name); p != nil && e.present(ctx, *p) {
+			have = p
+			return errNamed
+		}
+		if _, err := e.st.Head(ctx, packKey(name)); err == nil {
+			return errNameTaken
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("look for %s: %w", packKey(name), err)
+		}
+		names <- name
+		return nil
+	}
+	pr, pw := io.Pipe()
+	// Until Begin names the pack, nothing reads the pipe: a pack of no objects, whose
+	// header and trailer WritePack still writes, goes nowhere.
+	out := &laterWriter{}
+	begin := po.Begin
+	po.Begin = func(set object.Hash) error {
+		err := begin(set)
+		if err == nil {
+			out.w = pw
+		}
+		return err
+	}
+	type written struct {
+		res gitpack.PackResult
+		err error
+	}
+	done := make(chan written, 1)
+	go func() {
+		res, err := e.repo.WritePack(pp.Writer(out), tips, prereqs, po)
+		pw.CloseWithError(err)
+		close(names)
+		done <- written{res, err}
+	}()
+	name, streaming := <-names
+	var up upload
+	var putErr error
+	if streaming {
+		up = upload{started: time.Now()}
+		_, putErr = engine.PutResumable(ctx, e.st, packKey(name), pr, -1, store.Cond{IfNoneMatch: true}, e.resumeOptions())
+	}
+	pr.CloseWithError(errors.New("upload ended"))
+	w := <-done
+	err := w.err
+	if errors.Is(err, errNamed) {
+		pp.Abort()
+		return have, upload{}, nil
+	}
+	if err == nil && putErr != nil {
+		err = putErr
+	}
+	if err != nil {
+		pp.Abort()
+	} else {
+		pp.Done()
+	}
+	var missing *gitpack.MissingObjectError
+	var shallow *gitpack.ShallowError
+	switch {
+	case errors.As(err, &missing) || errors.As(err, &shallow):
+		return nil, upload{}, err // about the local repository: say it plainly
+	case errors.Is(err, errNameTaken):
+		return nil, upload{}, err
+	case store.IsPrecondition(putErr):
+		// Another push of the same objects created the key while this one uploaded.
+		return nil, upload{}, fmt.Errorf("%w (created during this upload)", errNameTaken)
+	case putErr != nil:
+		return nil, upload{}, fmt.Errorf("upload %s: %w", packKey(name), putErr)
+	case err != nil:
+		return nil, upload{}, fmt.Errorf("write pack: %w", err)
+	case w.res.Objects == 0:
+		return nil, upload{}, nil
+	}
+	if err := e.putIdx(ctx, name, w.res); err != nil {
+		return nil, upload{}, err
+	}
+	return newEntry(name, w.res, tips, prereqs), up, nil
+}
+
+// laterWriter discards what is written to it until w is set (on the writing goroutine).
+type laterWriter struct{ w io.Writer }
+
+func (l *laterWriter) Write(p []byte) (int, error) {
+	if l.w == nil {
+		return len(p), nil
+	}
+	return l.w.Write(p)
+}
+
+// present reports whether p's pack and index are on the bucket, the pack of the size
+// the manifest gives.
+func (e *Engine) present(ctx context.Context, p PackEntry) bool {
+	info, err := e.st.Head(ctx, packKey(p.Name))
+	if err != nil || info.Size != p.Size {
+		return false
+	}
+	_, err = e.st.Head(ctx, idxKey(p.Name))
+	return err == nil
+}
+
+// putIdx uploads the .idx of the pack written as res under name, made from what the
+// writer recorded of each entry (id, offset, CRC): byte for byte what indexing the pack
+// would give.
+func (e *Engine) putIdx(ctx context.Context, name string, res gitpack.PackResult) error {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 256<<10)
+		err := pack.WriteIdx(bw, e.repo.Format(), res.Index, res.Hash.Bytes())
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	_, err := e.st.Put(ctx, idxKey(name), pr, -1, store.Cond{})
+	pr.CloseWithError(errors.New("upload ended"))
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", idxKey(name), err)
+	}
+	return nil
+}
+
+func newEntry(name string, res gitpack.PackResult, tips, prereqs []object.Hash) *PackEntry {
+	entry := &PackEntry{Name: name, Size: res.Size, Objects: res.Objects, Created: time.Now().UTC().Truncate(time.Second)}
+	for _, t := range tips {
+		entry.Tips = append(entry.Tips, t.String())
+	}
+	for _, p := range prereqs {
+		entry.Prereqs = append(entry.Prereqs, p.String())
+	}
+	return entry
+}
+
+// uploadPackFile is uploadPack when the set name is taken: the pack is written to a
+// temporary file and named by its trailer, known only at the end, then uploaded with
+// its index unless m names them and they are there.
+func (e *Engine) uploadPackFile(ctx context.Context, m *Manifest, tips, prereqs []object.Hash, o engine.Options) (*PackEntry, upload, error) {
 	dir, err := os.MkdirTemp(filepath.Join(e.repo.ObjectDir(), "pack"), "tmp_packchain_")
 	if err != nil {
 		return nil, upload{}, err
@@ -253,7 +427,7 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	pp := engine.NewPackProgress(o.Progress)
 	bw := bufio.NewWriterSize(pp.Writer(f), 1<<20)
 	po := pp.Options()
-	po.Index = true // the .idx comes from the writer's records, not a second pass
+	po.Index = true
 	res, err := e.repo.WritePack(bw, tips, prereqs, po)
 	if err == nil {
 		err = bw.Flush()
@@ -269,7 +443,7 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	var missing *gitpack.MissingObjectError
 	var shallow *gitpack.ShallowError
 	if errors.As(err, &missing) || errors.As(err, &shallow) {
-		return nil, upload{}, err // about the local repository: say it plainly
+		return nil, upload{}, err
 	}
 	if err != nil {
 		return nil, upload{}, fmt.Errorf("write pack: %w", err)
@@ -278,8 +452,6 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 		return nil, upload{}, nil
 	}
 	name := "pack-" + res.Hash.String()
-	// The idx, uploaded beside the pack, is written from what the writer recorded of
-	// each entry (id, offset, CRC): byte for byte what indexing the pack would give.
 	idx := filepath.Join(dir, name+".idx")
 	if err := writeIdxFile(idx, e.repo.Format(), res); err != nil {
 		return nil, upload{}, err
@@ -309,14 +481,7 @@ func (e *Engine) uploadPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 		um.Set(total) // a file already there counts as sent
 		um.Done()
 	}
-	entry := &PackEntry{Name: name, Size: res.Size, Objects: res.Objects, Created: time.Now().UTC().Truncate(time.Second)}
-	for _, t := range tips {
-		entry.Tips = append(entry.Tips, t.String())
-	}
-	for _, p := range prereqs {
-		entry.Prereqs = append(entry.Prereqs, p.String())
-	}
-	return entry, up, nil
+	return newEntry(name, res, tips, prereqs), up, nil
 }
 
 // putFile uploads a local file unless the manifest already names it and an object of the
