@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -95,12 +96,21 @@ func TestWritePackIsDeterministic(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if sha256.Sum256(b.Bytes()) != first || int64(len(res.Index)) != res.Objects {
-					t.Fatalf("pack of %v --not %v: asking for the index changed the pack, or %d records for %d objects", c.wants, c.haves, len(res.Index), res.Objects)
+				if sha256.Sum256(b.Bytes()) != first || int64(res.Index.Len()) != res.Objects {
+					t.Fatalf("pack of %v --not %v: asking for the index changed the pack, or %d records for %d objects", c.wants, c.haves, res.Index.Len(), res.Objects)
 				}
 				var fromRecords bytes.Buffer
-				if err := pack.WriteIdx(&fromRecords, r.Format(), res.Index, res.Hash.Bytes()); err != nil {
+				if err := res.Index.WriteIdx(&fromRecords, r.Format(), res.Hash.Bytes()); err != nil {
 					t.Fatal(err)
+				}
+				// Without Begin, Write sorts the objects for the index itself.
+				var again bytes.Buffer
+				res2, err := r.WritePack(io.Discard, hashes(t, r, dir, c.wants...), hashes(t, r, dir, c.haves...), gitpack.PackOptions{Index: true})
+				if err == nil {
+					err = res2.Index.WriteIdx(&again, r.Format(), res2.Hash.Bytes())
+				}
+				if err != nil || !bytes.Equal(again.Bytes(), fromRecords.Bytes()) {
+					t.Fatalf("pack of %v --not %v: the .idx without Begin differs (%v)", c.wants, c.haves, err)
 				}
 				indexed, err := indexer.Index(bytes.NewReader(b.Bytes()), t.TempDir(), indexer.Options{Format: r.Format()})
 				if err != nil {

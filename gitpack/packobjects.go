@@ -65,14 +65,13 @@ func (r *Repo) WritePack(w io.Writer, wants, haves []object.Hash, opt PackOption
 		return PackResult{}, err
 	}
 	tell(Enumerating, int64(len(objs)), int64(len(objs)))
+	var byID []int32
 	if opt.Begin != nil && len(objs) > 0 {
-		ids := make([]object.Hash, len(objs))
-		for i := range objs {
-			ids[i] = objs[i].Hash
-		}
-		if err := opt.Begin(pack.SetName(r.format, ids)); err != nil {
+		byID = packer.ByID(objs)
+		set := pack.SortedSetName(r.format, len(byID), func(i int) object.Hash { return objs[byID[i]].Hash })
+		if err := opt.Begin(set); err != nil {
 			return PackResult{}, err
 		}
 	}
-	return packer.Write(w, r, objs, packer.Options{Format: r.format, Progress: opt.Progress, Index: opt.Index})
+	return packer.Write(w, r, objs, packer.Options{Format: r.format, Progress: opt.Progress, Index: opt.Index, ByID: byID})
 }

@@ -14,7 +14,6 @@ import (
 	"git-remote-object-store/engine"
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
-	"git-remote-object-store/gitpack/pack"
 	"git-remote-object-store/store"
 )
 
@@ -384,7 +383,7 @@ func (e *Engine) putIdx(ctx context.Context, name string, res gitpack.PackResult
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 256<<10)
-		err := pack.WriteIdx(bw, e.repo.Format(), res.Index, res.Hash.Bytes())
+		err := res.Index.WriteIdx(bw, e.repo.Format(), res.Hash.Bytes())
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -543,7 +542,7 @@ func writeIdxFile(path string, f object.Format, res gitpack.PackResult) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
-	err = pack.WriteIdx(bw, f, res.Index, res.Hash.Bytes())
+	err = res.Index.WriteIdx(bw, f, res.Hash.Bytes())
 	if err == nil {
 		err = bw.Flush()
 	}

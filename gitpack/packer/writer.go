@@ -44,6 +44,9 @@ type Options struct {
 	// written). Each phase begins with done 0 and ends with done == total; it is called
 	// from the goroutine that called Write.
 	Progress func(phase Phase, done, total int64)
+	// ByID, if set, is ByID(objs), which the caller had to work out anyway (for the
+	// set name): Index needs it, and Write keeps and may change it.
+	ByID []int32
 	// Index asks for Result.Index: each written object's id, offset and CRC, what its
 	// .idx is made of, so the pack need not be indexed again.
 	Index bool
@@ -74,8 +77,8 @@ type Result struct {
 	Size    int64
 	Reused  int64 // entries copied compressed from existing packs
 	Deltas  int64 // of which deltas
-	// Index, with Options.Index, is every object as an .idx lists it (unsorted).
-	Index []pack.IdxEntry
+	// Index, with Options.Index, is what the pack's .idx is written from.
+	Index *Index
 }
 
 // plan says how one object is written. There is one per object, indexed like the
@@ -146,8 +149,9 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	ahead := readReusedAhead(plans, order)
 	defer ahead.stop()
 	var res Result
+	var crcs []uint32
 	if opt.Index {
-		res.Index = make([]pack.IdxEntry, 0, len(order))
+		crcs = make([]uint32, len(objs))
 		ow.crc = new(uint32)
 	}
 	var head []byte
@@ -185,7 +189,7 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 		}
 		pl.at = off
 		if ow.crc != nil {
-			res.Index = append(res.Index, pack.IdxEntry{Hash: objs[i].Hash, Offset: off, CRC: *ow.crc})
+			crcs[i] = *ow.crc
 		}
 		opt.tell(Writing, int64(n+1), int64(len(order)))
 	}
@@ -198,6 +202,9 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 	}
 	h, _ := object.FromBytes(trailer)
 	res.Hash, res.Objects, res.Size = h, int64(len(order)), ow.n+int64(len(trailer))
+	if opt.Index {
+		res.Index = newIndex(objs, plans, crcs, opt.ByID)
+	}
 	return res, nil
 }
 
