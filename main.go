@@ -69,10 +69,24 @@ func formatVersion(release string, bi *debug.BuildInfo) string {
 }
 
 func main() {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// tuneGC lets the heap grow to 1.5 times what is live after a collection instead of
+// Go's 2, unless GOGC says otherwise. A push holds its object list, the walk's seen set
+// and the writer's plans until the pack is written, and with the default the garbage on
+// top made most of its peak RSS: a million-file push peaked at 518 MB with 290 MB live
+// (bench/gitpack with GODEBUG=gctrace=1), 410 MB with this, in the same time. A fixed
+// memory limit did as well there but would make the collector run without pause on a
+// repository whose live data exceeds it.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 }
 
 // run is the whole program. Everything it prints passes through one redactor
