@@ -327,15 +327,8 @@ func (e *Engine) streamPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	if err == nil && putErr != nil {
 		err = putErr
 	}
-	if err != nil {
-		pp.Abort()
-	} else {
-		pp.Done()
-	}
-	var missing *gitpack.MissingObjectError
-	var shallow *gitpack.ShallowError
 	switch {
-	case errors.As(err, &missing) || errors.As(err, &shallow):
+	case packDone(pp, err):
 		return nil, upload{}, err // about the local repository: say it plainly
 	case errors.Is(err, errNameTaken):
 		return nil, upload{}, err
@@ -363,6 +356,19 @@ func (l *laterWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return l.w.Write(p)
+}
+
+// packDone ends pp as err says and reports whether err is about the local repository
+// (an object it lacks, a shallow boundary), to be said plainly, not as a failed write.
+func packDone(pp *engine.PackProgress, err error) (local bool) {
+	if err != nil {
+		pp.Abort()
+	} else {
+		pp.Done()
+	}
+	var missing *gitpack.MissingObjectError
+	var shallow *gitpack.ShallowError
+	return errors.As(err, &missing) || errors.As(err, &shallow)
 }
 
 // present reports whether p's pack and index are on the bucket, the pack of the size
@@ -434,14 +440,7 @@ func (e *Engine) uploadPackFile(ctx context.Context, m *Manifest, tips, prereqs 
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		pp.Abort()
-	} else {
-		pp.Done()
-	}
-	var missing *gitpack.MissingObjectError
-	var shallow *gitpack.ShallowError
-	if errors.As(err, &missing) || errors.As(err, &shallow) {
+	if packDone(pp, err) {
 		return nil, upload{}, err
 	}
 	if err != nil {
