@@ -28,11 +28,15 @@ export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT
 objects=$(git --git-dir="$src" rev-list --objects "$ref" | wc -l)
 echo "repository: $src $ref: $(git --git-dir="$src" rev-list --count "$ref") commits, $objects objects; $(nproc) cores; $(git --version)"
 
-# measure NAME CMD…: runs CMD (output discarded), sets NAME_s (seconds) and NAME_m (peak
-# RSS, MiB); a failure stops the bench.
+# measure NAME CMD…: runs CMD (output discarded) after a sync, sets NAME_s (seconds) and
+# NAME_m (peak RSS, MiB); a failure stops the bench.
 measure() {
   local name=$1 out
   shift
+  # Each step starts with the disk quiet: the step before may have left hundreds of MiB
+  # of dirty pages (the server's copy of a pack, a clone), whose writeback would land on
+  # whichever step runs next.
+  sync
   out=$(/usr/bin/time -f '%e %M' -o "$tmp/time" "$@" > /dev/null 2> "$tmp/err" && cat "$tmp/time") ||
     { echo "bench: $* failed:" >&2; cat "$tmp/err" "$tmp/time" >&2; exit 1; }
   read -r s k <<< "$out"
