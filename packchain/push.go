@@ -273,6 +273,10 @@ func (e *Engine) streamPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	po.Index = true // the .idx comes from the writer's records, not a second pass
 	var have *PackEntry
 	names := make(chan string, 1)
+	pr, pw := io.Pipe()
+	// Until Begin names the pack, nothing reads the pipe: a pack of no objects, whose
+	// header and trailer WritePack still writes, goes nowhere.
+	out := &laterWriter{}
 	po.Begin = func(set object.Hash) error {
 		name := "pack-" + set.String()
 		if p := m.pack(name); p != nil && e.present(ctx, *p) {
@@ -284,20 +288,9 @@ func (e *Engine) streamPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("look for %s: %w", packKey(name), err)
 		}
+		out.w = pw
 		names <- name
 		return nil
-	}
-	pr, pw := io.Pipe()
-	// Until Begin names the pack, nothing reads the pipe: a pack of no objects, whose
-	// header and trailer WritePack still writes, goes nowhere.
-	out := &laterWriter{}
-	begin := po.Begin
-	po.Begin = func(set object.Hash) error {
-		err := begin(set)
-		if err == nil {
-			out.w = pw
-		}
-		return err
 	}
 	type written struct {
 		res gitpack.PackResult
