@@ -23,6 +23,11 @@ func TestMain(m *testing.M) {
 	}
 	bin := filepath.Join(dir, "git-remote-object-store")
 	args := []string{"build", "-o", bin}
+	// GROS_E2E_RACE=1 builds the binary with the race detector, so the concurrency tests
+	// check the helper's own goroutines (a race makes the helper exit non-zero).
+	if os.Getenv("GROS_E2E_RACE") == "1" {
+		args = append(args, "-race")
+	}
 	// GROS_COVERDIR (make cover) asks for a binary built with coverage: every process of it
 	// (git's helpers, the tool's verbs) writes its counters to GOCOVERDIR, which env() passes on.
 	if cov := os.Getenv("GROS_COVERDIR"); cov != "" {

@@ -27,11 +27,3 @@ func SortedSetName(f object.Format, n int, at func(i int) object.Hash) object.Ha
 	name, _ := object.FromBytes(h.Sum(nil))
 	return name
 }
-
-// SetName is the set name (SetName) of the pack this index describes.
-func (x *Idx) SetName() object.Hash {
-	h := x.f.New()
-	h.Write(x.ids)
-	name, _ := object.FromBytes(h.Sum(nil))
-	return name
-}
