@@ -173,11 +173,10 @@ const MaxSmallEntry = 1 << 20
 // in its own order, scattered over the stored pack, so nearly every read missed them and
 // copied 64 KiB for a few hundred bytes (an eighth of a first push's time).
 func (p *Pack) EntryData(e Entry) ([]byte, error) {
-	n := e.End - e.Offset
-	if n > MaxSmallEntry || n <= 0 || e.Data < e.Offset || e.Data > e.End {
+	if !small(e) {
 		return nil, fmt.Errorf("%w: entry at %d is not a small entry", ErrCorrupt, e.Offset)
 	}
-	buf := make([]byte, n)
+	buf := make([]byte, e.End-e.Offset)
 	if _, err := p.f.ReadAt(buf, e.Offset); err != nil {
 		return nil, err
 	}
@@ -185,6 +184,57 @@ func (p *Pack) EntryData(e Entry) ([]byte, error) {
 		return nil, fmt.Errorf("%w: CRC mismatch for the entry at %d", ErrCorrupt, e.Offset)
 	}
 	return buf[e.Data-e.Offset:], nil
+}
+
+// small reports whether e is a well-formed entry EntryData reads.
+func small(e Entry) bool {
+	n := e.End - e.Offset
+	return n > 0 && n <= MaxSmallEntry && e.Data >= e.Offset && e.Data <= e.End
+}
+
+// readGap is the most ReadEntries reads and throws away between two entries to read
+// them in one call: a system call costs more than copying a few KiB.
+const readGap = 4 << 10
+
+// ReadEntries is EntryData for many small entries at once: es must be sorted by offset,
+// and data[k] gets the zlib data of es[k]. Entries close together are read with one
+// call (up to readGap apart, up to MaxSmallEntry a read), each checked against its CRC-32.
+// A pack writer reading entries one call each spent a seventh of a first push in the
+// kernel.
+func (p *Pack) ReadEntries(es []Entry, data [][]byte) error {
+	for k := 0; k < len(es); {
+		start, end := es[k].Offset, es[k].End
+		j := k + 1
+		for ; j < len(es) && small(es[k]); j++ {
+			e := es[j]
+			if !small(e) || e.Offset < end || e.Offset-end > readGap || e.End-start > MaxSmallEntry {
+				break
+			}
+			end = e.End
+		}
+		if j == k+1 {
+			d, err := p.EntryData(es[k])
+			if err != nil {
+				return err
+			}
+			data[k] = d
+			k = j
+			continue
+		}
+		buf := make([]byte, end-start)
+		if _, err := p.f.ReadAt(buf, start); err != nil {
+			return err
+		}
+		for ; k < j; k++ {
+			e := es[k]
+			raw := buf[e.Offset-start : e.End-start : e.End-start]
+			if crc32.ChecksumIEEE(raw) != e.CRC {
+				return fmt.Errorf("%w: CRC mismatch for the entry at %d", ErrCorrupt, e.Offset)
+			}
+			data[k] = raw[e.Data-e.Offset:]
+		}
+	}
+	return nil
 }
 
 // CopyData copies the zlib data of e (from Data to End) to w after checking the whole

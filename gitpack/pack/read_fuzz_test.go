@@ -75,8 +75,14 @@ func FuzzPackRead(f *testing.F) {
 			p.ReadAt(idx.Offset(i), nil)
 		}
 		if entries, err := p.Entries(is); err == nil {
-			for _, e := range entries {
-				p.EntryData(e)
+			sortEntries(entries)
+			together := make([][]byte, len(entries))
+			errTogether := p.ReadEntries(entries, together)
+			for k, e := range entries {
+				alone, err := p.EntryData(e)
+				if errTogether == nil && (err != nil || !bytes.Equal(alone, together[k])) {
+					t.Fatalf("entry at %d: read with others %x, alone %x (%v)", e.Offset, together[k], alone, err)
+				}
 			}
 		}
 	})

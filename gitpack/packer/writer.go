@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -134,7 +135,7 @@ func Write(w io.Writer, src Source, objs []Object, opt Options) (Result, error) 
 		planReuse(loc, objs, plans, ids)
 	}
 	kept := findDeltas(src, objs, plans, &opt)
-	order := orderBasesFirst(plans)
+	order := writeOrder(objs, plans)
 	opt.tell(Writing, 0, int64(len(order)))
 
 	sum := opt.Format.New()
@@ -365,6 +366,87 @@ func writeFreshDelta(ow io.Writer, zw *zlib.Writer, src Source, baseID, targetID
 	return zw.Close()
 }
 
+// writeOrder lays the pack out as git's pack-objects does (compute_write_order): the
+// commits and tags in walk order, then the trees in walk order, then everything else one
+// delta family at a time, each base before the objects that follow it. A history
+// packed by git and pushed again whole is then copied in the order it is stored, so the
+// entries are read sequentially, not scattered over the stored pack; and a clone gets
+// the layout git's own clients expect.
+func writeOrder(objs []Object, plans []plan) []int32 {
+	basesFirst := orderBasesFirst(plans) // also breaks cycles, so every chain below ends
+	out := make([]int32, 0, len(basesFirst))
+	written := make([]bool, len(plans))
+	var chain []int32
+	// add appends i after whatever of its chain of bases is not written yet.
+	add := func(i int32) {
+		chain = chain[:0]
+		for cur := i; cur >= 0 && !written[cur]; cur = plans[cur].base {
+			chain = append(chain, cur)
+		}
+		for k := len(chain) - 1; k >= 0; k-- {
+			written[chain[k]] = true
+			out = append(out, chain[k])
+		}
+	}
+	for _, i := range basesFirst {
+		if t := objs[i].Type; t == object.Commit || t == object.Tag {
+			add(i)
+		}
+	}
+	for _, i := range basesFirst {
+		if objs[i].Type == object.Tree {
+			add(i)
+		}
+	}
+	// The delta families: each object's children in walk order, as linked lists.
+	child := make([]int32, len(plans))
+	sibling := make([]int32, len(plans))
+	for i := range child {
+		child[i], sibling[i] = -1, -1
+	}
+	for k := len(basesFirst) - 1; k >= 0; k-- {
+		i := basesFirst[k]
+		if b := plans[i].base; b >= 0 {
+			sibling[i], child[b] = child[b], i
+		}
+	}
+	addOne := func(i int32) {
+		if !written[i] {
+			written[i] = true
+			out = append(out, i)
+		}
+	}
+	for _, i := range basesFirst {
+		if written[i] {
+			continue
+		}
+		root := i
+		for plans[root].base >= 0 {
+			root = plans[root].base
+		}
+		// The family from its root, as git walks it: a node's children are all added
+		// before any grandchild, then each child's family in turn, depth first.
+		addOne(root)
+		for e := root; ; {
+			for s := child[e]; s >= 0; s = sibling[s] {
+				addOne(s)
+			}
+			if child[e] >= 0 {
+				e = child[e]
+				continue
+			}
+			for e >= 0 && e != root && sibling[e] < 0 {
+				e = plans[e].base
+			}
+			if e < 0 || e == root {
+				break
+			}
+			e = sibling[e]
+		}
+	}
+	return out
+}
+
 // orderBasesFirst keeps the walk's order (commits, then trees and blobs by path, which
 // is what makes a pack compress and read well) except that a delta's base is moved
 // before it. A cycle among stored deltas (a damaged pack) is broken by writing the
@@ -446,31 +528,113 @@ func readReusedAhead(plans []plan, order []int32) *reusedAhead {
 	a := &reusedAhead{ch: make(chan aheadEntry, 1024), done: make(chan struct{})}
 	go func() {
 		defer close(a.ch)
+		var b aheadBatch
 		for _, i := range order {
 			pl := &plans[i]
 			if pl.how != reuse && pl.how != reuseDelta {
 				continue
 			}
-			var e aheadEntry
-			if pl.end-pl.off <= pack.MaxSmallEntry {
-				for a.inflight.Load() > aheadBudget {
-					select {
-					case <-a.done:
-						return
-					case <-time.After(100 * time.Microsecond):
-					}
-				}
-				e.data, e.err = pl.p.EntryData(pl.entry())
-				a.inflight.Add(int64(len(e.data)))
-			}
-			select {
-			case a.ch <- e:
-			case <-a.done:
+			if b.add(pl) && !a.flush(&b) {
 				return
 			}
 		}
+		a.flush(&b)
 	}()
 	return a
+}
+
+// aheadBatch is the next reused entries in write order, read together sorted by where
+// they are stored: a pack's write order is not its source's, and entries read one call
+// each cost a system call apiece.
+type aheadBatch struct {
+	plans []*plan
+	bytes int64
+	packs map[*pack.Pack]int // a number per source pack, for sorting
+	// scratch for flush
+	small []int
+	es    []pack.Entry
+	data  [][]byte
+	out   []aheadEntry
+}
+
+// Up to batchEntries entries or batchBytes bytes of them are read at once.
+const (
+	batchEntries = 1024
+	batchBytes   = 4 << 20
+)
+
+// add takes pl into the batch and reports whether it is full.
+func (b *aheadBatch) add(pl *plan) bool {
+	b.plans = append(b.plans, pl)
+	if pl.end-pl.off <= pack.MaxSmallEntry {
+		b.bytes += pl.end - pl.off
+	}
+	return len(b.plans) >= batchEntries || b.bytes >= batchBytes
+}
+
+// flush reads the batch's small entries, sorted by pack and offset, and hands every
+// entry of it to the writer in write order; false once stopped.
+func (a *reusedAhead) flush(b *aheadBatch) bool {
+	defer func() { b.plans, b.bytes = b.plans[:0], 0 }()
+	for a.inflight.Load() > aheadBudget {
+		select {
+		case <-a.done:
+			return false
+		case <-time.After(100 * time.Microsecond):
+		}
+	}
+	if b.packs == nil {
+		b.packs = map[*pack.Pack]int{}
+	}
+	b.small = b.small[:0]
+	for k, pl := range b.plans {
+		if pl.end-pl.off <= pack.MaxSmallEntry {
+			if _, ok := b.packs[pl.p]; !ok {
+				b.packs[pl.p] = len(b.packs)
+			}
+			b.small = append(b.small, k)
+		}
+	}
+	sort.Slice(b.small, func(x, y int) bool {
+		px, py := b.plans[b.small[x]], b.plans[b.small[y]]
+		if nx, ny := b.packs[px.p], b.packs[py.p]; nx != ny {
+			return nx < ny
+		}
+		return px.off < py.off
+	})
+	b.out = append(b.out[:0], make([]aheadEntry, len(b.plans))...)
+	for lo := 0; lo < len(b.small); {
+		p := b.plans[b.small[lo]].p
+		hi := lo + 1
+		for hi < len(b.small) && b.plans[b.small[hi]].p == p {
+			hi++
+		}
+		b.es, b.data = b.es[:0], b.data[:0]
+		for _, k := range b.small[lo:hi] {
+			b.es = append(b.es, b.plans[k].entry())
+			b.data = append(b.data, nil)
+		}
+		if err := p.ReadEntries(b.es, b.data); err != nil {
+			// Read them one by one, so each error is told at the entry it belongs to.
+			for _, k := range b.small[lo:hi] {
+				b.out[k].data, b.out[k].err = p.EntryData(b.plans[k].entry())
+			}
+		} else {
+			for x, k := range b.small[lo:hi] {
+				b.out[k].data = b.data[x]
+			}
+		}
+		lo = hi
+	}
+	for _, e := range b.out {
+		a.inflight.Add(int64(len(e.data)))
+		select {
+		case a.ch <- e:
+		case <-a.done:
+			return false
+		}
+	}
+	return true
 }
 
 // copy writes pl's stored data, which must be the next reused entry in write order.
