@@ -177,7 +177,7 @@ func (u *resumable) run(ctx context.Context, first []byte, body io.Reader, size 
 			// bytes while the new ones may or may not have landed.
 			u.forget(n)
 		}
-		p, err := u.r.UploadPart(ctx, u.key, id, n, data)
+		p, err := store.UploadPartSum(ctx, u.r, u.key, id, n, data, sum)
 		if err != nil {
 			return err
 		}

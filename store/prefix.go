@@ -40,6 +40,9 @@ func (p prefixed) Caps() Caps {
 	}
 	if in.Resumer != nil {
 		c.Resumer = prefixedResumer{p, in.Resumer}
+		if _, ok := in.Resumer.(PartSummer); ok {
+			c.Resumer = prefixedSummer{prefixedResumer{p, in.Resumer}}
+		}
 	}
 	return c
 }
@@ -124,6 +127,13 @@ func (pr prefixedResumer) StartUpload(ctx context.Context, key string) (string, 
 
 func (pr prefixedResumer) UploadPart(ctx context.Context, key, id string, n int, data []byte) (Part, error) {
 	return pr.r.UploadPart(ctx, pr.p.p+key, id, n, data)
+}
+
+// prefixedSummer is prefixedResumer over a PartSummer, and one itself.
+type prefixedSummer struct{ prefixedResumer }
+
+func (ps prefixedSummer) UploadPartSum(ctx context.Context, key, id string, n int, data []byte, sum [32]byte) (Part, error) {
+	return ps.r.(PartSummer).UploadPartSum(ctx, ps.p.p+key, id, n, data, sum)
 }
 
 func (pr prefixedResumer) ListParts(ctx context.Context, key, id string) ([]Part, error) {

@@ -47,3 +47,20 @@ type Resumer interface {
 	// expire.
 	AbortUpload(ctx context.Context, key, id string) error
 }
+
+// PartSummer is a Resumer that takes a part's SHA-256 from the caller, who has worked it
+// out already (the resume record keeps it), instead of hashing the part again: S3 signs
+// every part's SHA-256, and a part is hashed once, not twice.
+type PartSummer interface {
+	// UploadPartSum is UploadPart with sum, the SHA-256 of data. A wrong sum makes the
+	// server refuse the part, never store other bytes.
+	UploadPartSum(ctx context.Context, key, id string, n int, data []byte, sum [32]byte) (Part, error)
+}
+
+// UploadPartSum is r's UploadPartSum if it has one, its UploadPart if not.
+func UploadPartSum(ctx context.Context, r Resumer, key, id string, n int, data []byte, sum [32]byte) (Part, error) {
+	if ps, ok := r.(PartSummer); ok {
+		return ps.UploadPartSum(ctx, key, id, n, data, sum)
+	}
+	return r.UploadPart(ctx, key, id, n, data)
+}

@@ -44,7 +44,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, first []byte, body
 	var mu sync.Mutex
 	var parts []completedPart
 	total, err := httpstore.SendParts(ctx, key, body, first, size, s.cfg.PartSize, s.cfg.Concurrency, 10000, func(ctx context.Context, n int, data []byte) error {
-		etag, err := s.uploadPart(ctx, key, uploadID, n, data)
+		etag, err := s.uploadPart(ctx, key, uploadID, n, data, nil)
 		if err != nil {
 			return err
 		}
@@ -89,9 +89,9 @@ func (s *Store) abort(key, uploadID string) {
 
 // uploadPart stores part n (UploadPart, with Content-MD5 and a signed payload hash, so a
 // damaged part is refused, not stored) and returns its ETag as S3 quoted it.
-func (s *Store) uploadPart(ctx context.Context, key, uploadID string, n int, data []byte) (string, error) {
+func (s *Store) uploadPart(ctx context.Context, key, uploadID string, n int, data []byte, sum *[32]byte) (string, error) {
 	var etag string
-	_, err := s.http.Do(ctx, &httpstore.Request{Op: "upload part", Method: "PUT", Key: key, Body: data, BodyMD5: true,
+	_, err := s.http.Do(ctx, &httpstore.Request{Op: "upload part", Method: "PUT", Key: key, Body: data, BodyMD5: true, BodySHA256: sum,
 		Query: []uriencode.Param{{Name: "partNumber", Value: strconv.Itoa(n)}, {Name: "uploadId", Value: uploadID}}},
 		func(resp *http.Response) error {
 			etag = resp.Header.Get("ETag")

@@ -28,10 +28,22 @@ func (s *Store) StartUpload(ctx context.Context, key string) (string, error) {
 // UploadPart implements store.Resumer with UploadPart (Content-MD5 and a signed payload
 // hash, so a damaged part is refused, not stored).
 func (s *Store) UploadPart(ctx context.Context, key, id string, n int, data []byte) (store.Part, error) {
+	return s.uploadPartSum(ctx, key, id, n, data, nil)
+}
+
+var _ store.PartSummer = (*Store)(nil)
+
+// UploadPartSum implements store.PartSummer: UploadPart signing the caller's SHA-256 of
+// the part instead of hashing it again.
+func (s *Store) UploadPartSum(ctx context.Context, key, id string, n int, data []byte, sum [32]byte) (store.Part, error) {
+	return s.uploadPartSum(ctx, key, id, n, data, &sum)
+}
+
+func (s *Store) uploadPartSum(ctx context.Context, key, id string, n int, data []byte, sum *[32]byte) (store.Part, error) {
 	if n < 1 || n > 10000 {
 		return store.Part{}, &store.Error{Op: "upload part", Key: key, Err: fmt.Errorf("part number %d is outside 1..10000", n)}
 	}
-	etag, err := s.uploadPart(ctx, key, id, n, data)
+	etag, err := s.uploadPart(ctx, key, id, n, data, sum)
 	if err != nil {
 		return store.Part{}, err
 	}

@@ -135,7 +135,9 @@ func (s *Store) sign(ctx context.Context, req *http.Request, r *httpstore.Reques
 		return &store.Error{Op: r.Op, Key: r.Key, Err: err}
 	}
 	payload := sigv4.EmptySHA256
-	if r.Body != nil {
+	if r.BodySHA256 != nil {
+		payload = hex.EncodeToString(r.BodySHA256[:])
+	} else if r.Body != nil {
 		sum := sha256.Sum256(r.Body)
 		payload = hex.EncodeToString(sum[:])
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -82,10 +83,12 @@ func testResume(t *testing.T, s store.Store, opt Options) {
 		t.Fatalf("List during the upload: %+v, want nothing", got)
 	}
 	// Part 2 now, and part 3 again (a resumed upload re-sends what it cannot vouch for).
-	for _, n := range []int{2, 3} {
-		if _, err := r2.UploadPart(ctx, key, id, n, chunk(n)); err != nil {
-			t.Fatalf("UploadPart(%d) after reopening: %v", n, err)
-		}
+	// Part 2 goes with its SHA-256, as the resume layer sends parts.
+	if _, err := store.UploadPartSum(ctx, r2, key, id, 2, chunk(2), sha256.Sum256(chunk(2))); err != nil {
+		t.Fatalf("UploadPartSum(2) after reopening: %v", err)
+	}
+	if _, err := r2.UploadPart(ctx, key, id, 3, chunk(3)); err != nil {
+		t.Fatalf("UploadPart(3) after reopening: %v", err)
 	}
 	if parts, err = r2.ListParts(ctx, key, id); err != nil {
 		t.Fatalf("ListParts: %v", err)
@@ -106,6 +109,27 @@ func testResume(t *testing.T, s store.Store, opt Options) {
 	}
 	if _, err := r2.ListParts(ctx, key, id); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("ListParts after completion: %v, want ErrNotFound", err)
+	}
+
+	// Where the backend signs the SHA-256 it is handed, a wrong one is refused and
+	// nothing is stored.
+	if ps, ok := r.(store.PartSummer); ok {
+		const sk = "resume/summed"
+		id, err := r.StartUpload(ctx, sk)
+		if err != nil {
+			t.Fatalf("StartUpload: %v", err)
+		}
+		body := []byte("a part whose sum is wrong")
+		wrong := sha256.Sum256([]byte("other bytes"))
+		if _, err := ps.UploadPartSum(ctx, sk, id, 1, body, wrong); err == nil {
+			t.Fatal("UploadPartSum with a wrong SHA-256 succeeded")
+		}
+		if parts, err := r.ListParts(ctx, sk, id); err != nil && !errors.Is(err, store.ErrNotFound) || len(parts) != 0 {
+			t.Fatalf("after a part refused: ListParts = %v, %v; want none", partSummary(parts), err)
+		}
+		if err := r.AbortUpload(ctx, sk, id); err != nil {
+			t.Fatalf("AbortUpload: %v", err)
+		}
 	}
 
 	// Conditions at completion, each on an upload of its own (a backend may end an

@@ -46,6 +46,9 @@ type Request struct {
 	Body   []byte // nil: no body; never a stream, so every attempt can send it again
 	// BodyMD5 sends Content-MD5, so the server refuses a body damaged on the way.
 	BodyMD5 bool
+	// BodySHA256, when set, is the SHA-256 of Body, worked out by the caller already, for
+	// a backend that signs it.
+	BodySHA256 *[32]byte
 }
 
 // Backend is what differs between the clouds. Every function is required except Again.
