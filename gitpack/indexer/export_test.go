@@ -6,11 +6,21 @@ import "io"
 type Work struct {
 	Applied int64 // delta applications, rebuilds of bases let go included
 	Bytes   int64 // bytes those applications produced
+	// Entries read again after receiving: inflated from the pack, or copied from the
+	// deltas kept.
+	Inflated, Kept int64
 }
 
 // IndexCounting is Index, also reporting the resolver's work.
 func IndexCounting(r io.Reader, dir string, opt Options) (Result, Work, error) {
+	return IndexKeeping(r, dir, opt, 0)
+}
+
+// IndexKeeping is IndexCounting with keep standing in for keepBudget (< 0: keep none).
+func IndexKeeping(r io.Reader, dir string, opt Options, keep int64) (Result, Work, error) {
 	opt.work = &work{}
+	opt.keepBudget = keep
 	res, err := Index(r, dir, opt)
-	return res, Work{opt.work.applied.Load(), opt.work.bytes.Load()}, err
+	w := opt.work
+	return res, Work{w.applied.Load(), w.bytes.Load(), w.inflations.Load(), w.keptReads.Load()}, err
 }

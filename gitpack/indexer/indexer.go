@@ -67,12 +67,14 @@ type Options struct {
 	// with children still to come, which are held whatever their size.
 	BaseBudget int64
 
-	work *work // counts the resolver's work, for tests (export_test.go)
+	work       *work // counts the resolver's work, for tests (export_test.go)
+	keepBudget int64 // for tests: keepBudget's stand-in; < 0 keeps nothing
+
 }
 
 // work counts delta applications, rebuilds of bases let go included, and the bytes they
 // produce: a test checks that they grow linearly with the pack, whatever its shape.
-type work struct{ applied, bytes atomic.Int64 }
+type work struct{ applied, bytes, keptReads, inflations atomic.Int64 }
 
 // DefaultBaseBudget is BaseBudget's default. Children are resolved lightest subtree
 // first (resolve.go), so the bases that wait for later children are few: at most
@@ -320,6 +322,11 @@ type indexer struct {
 	hw      *object.Hasher
 	copyBuf []byte
 	flat    []byte // an object inflated by inflateBuffered
+
+	// Deltas kept as received, for resolving (keep.go).
+	kept   []byte // outside the heap; kept[:keptN] in use
+	keptN  int
+	keptAt []uint64 // per entry: offset<<keptLenBits | length in kept; 0: not kept
 }
 
 func bad(format string, args ...any) error {
@@ -382,6 +389,7 @@ func (ix *indexer) receive(r io.Reader) error {
 	ix.ids = reserve[byte](&ix.tab, int(ix.count)*ix.hs, (1<<22)*ix.hs)
 	ix.hw = object.NewHasher(ix.opt.Format)
 	ix.copyBuf = make([]byte, 32<<10)
+	ix.startKeeping()
 	for i := uint32(0); i < ix.count; i++ {
 		if err := ix.readEntry(tr); err != nil {
 			return fmt.Errorf("object %d at offset %d: %w", i, tr.off, err)
@@ -449,7 +457,11 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 	if t.IsBase() {
 		e.typ = t
 	}
-	data, ok, err := ix.inflateBuffered(tr, size)
+	var slot []byte // a delta goes straight where it is kept, if there is room
+	if !t.IsBase() {
+		slot = ix.keepSlot(size)
+	}
+	data, ok, err := ix.inflateBuffered(tr, size, slot)
 	if err != nil {
 		return err
 	}
@@ -462,6 +474,9 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 		return err
 	}
 	ix.entries = append(ix.entries, e)
+	if ok && slot != nil {
+		ix.kept1(len(ix.entries)-1, len(data))
+	}
 	switch {
 	case t.IsBase():
 		if ok { // inflateStream hashed it on the way
@@ -498,7 +513,10 @@ const maxBuffered = receiveBuffer / 2
 // objects most packs are made of), and consumes exactly the stream's bytes. ok is false,
 // and nothing consumed, when the object is large or the stream does not end well within
 // the buffered bytes (a hostile or unusual stream): the caller then streams it.
-func (ix *indexer) inflateBuffered(tr *tapReader, size int64) (data []byte, ok bool, err error) {
+//
+// It inflates into dst when dst is not nil (len(dst) == size), else into a buffer of its
+// own, reused for every entry.
+func (ix *indexer) inflateBuffered(tr *tapReader, size int64, dst []byte) (data []byte, ok bool, err error) {
 	if size > maxBuffered {
 		return nil, false, nil
 	}
@@ -509,10 +527,12 @@ func (ix *indexer) inflateBuffered(tr *tapReader, size int64) (data []byte, ok b
 	// data that expands further falls back.
 	want := int(size) + int(size>>10) + 64
 	src, _ := tr.src.Peek(want) // short at the end of the input; inflate then fails or not
-	if cap(ix.flat) < int(size) {
-		ix.flat = make([]byte, size, max(size, 64<<10))
+	if dst == nil {
+		if cap(ix.flat) < int(size) {
+			ix.flat = make([]byte, size, max(size, 64<<10))
+		}
+		dst = ix.flat[:size]
 	}
-	dst := ix.flat[:size]
 	n, ierr := inflate.Zlib(dst, src)
 	if ierr != nil {
 		return nil, false, nil
@@ -588,6 +608,16 @@ func (ix *indexer) progress() {
 
 // readData inflates entry i's data from the temporary pack, into a buffer from c.
 func (ix *indexer) readData(i int, c *bufCache) ([]byte, error) {
+	if d := ix.keptDelta(i); d != nil {
+		// A copy, as the caller may hand the buffer back to c to be written over.
+		if w := ix.opt.work; w != nil {
+			w.keptReads.Add(1)
+		}
+		return append(c.get(len(d))[:0], d...), nil
+	}
+	if w := ix.opt.work; w != nil {
+		w.inflations.Add(1)
+	}
 	e := &ix.entries[i]
 	off := e.off()
 	n := ix.endOf(i) - off

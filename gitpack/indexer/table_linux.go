@@ -15,3 +15,8 @@ func mapAnon(size int) []byte {
 }
 
 func unmap(b []byte) { syscall.Munmap(b) }
+
+// adviseHuge asks for b, a mapping filled front to back, to be backed by huge pages
+// (where the system has them on request): a clone of git.git took a third of the page
+// faults.
+func adviseHuge(b []byte) { syscall.Madvise(b, syscall.MADV_HUGEPAGE) }

@@ -6,3 +6,5 @@ package indexer
 func mapAnon(size int) []byte { return nil }
 
 func unmap(b []byte) {}
+
+func adviseHuge(b []byte) {}
