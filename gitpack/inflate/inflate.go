@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/adler32"
+	mbits "math/bits"
 	"sync"
 )
 
@@ -30,7 +31,8 @@ func Zlib(dst, src []byte) (int, error) {
 // ZlibPrefix inflates the start of the zlib stream at the start of src into dst, and
 // returns how many bytes it produced: len(dst), or fewer if the stream ended first (its
 // trailer is then checked). What the stream holds past dst is not looked at, so a
-// header can be read without inflating, or even having, the rest.
+// header can be read without inflating, or even having, the rest. The bytes of dst past
+// those produced may have been written to.
 func ZlibPrefix(dst, src []byte) (int, error) {
 	_, n, err := inflateZlib(dst, src, true)
 	return n, err
@@ -346,7 +348,13 @@ func (d *decoder) codes() error {
 			n, full = len(dst)-out, true
 		}
 		from := out - back
-		if back >= n {
+		if back >= 8 && out+n+8 <= len(dst) {
+			// Eight bytes at a time, every source byte already written (back >= 8); it
+			// may write up to seven bytes past the match, which later output replaces.
+			for k := 0; k < n; k += 8 {
+				binary.LittleEndian.PutUint64(dst[out+k:], binary.LittleEndian.Uint64(dst[from+k:]))
+			}
+		} else if back >= n {
 			copy(dst[out:out+n], dst[from:from+n])
 		} else {
 			// Overlapping: the copy repeats the last back bytes.
@@ -370,6 +378,9 @@ type huffman struct {
 	counts  [16]uint16
 	symbols [288]uint16
 	maxLen  uint
+	// Where the canonical walk of a code longer than fastBits stands once its first
+	// fastBits bits are read: long starts there.
+	longFirst, longIndex int
 }
 
 // build makes the decoder for the code lengths given by symbol; false if the lengths do
@@ -402,13 +413,18 @@ func (h *huffman) build(lens []uint8) bool {
 			offs[l]++
 		}
 	}
+	h.longFirst, h.longIndex = 0, 0
+	for l := 1; l <= fastBits; l++ {
+		h.longIndex += int(h.counts[l])
+		h.longFirst = (h.longFirst + int(h.counts[l])) << 1
+	}
 	h.fast = [1 << fastBits]uint16{}
 	code, idx := 0, 0
 	for l := 1; l <= fastBits; l++ {
 		for range h.counts[l] {
 			s := h.symbols[idx]
 			idx++
-			rev := reverse(code, l)
+			rev := int(mbits.Reverse16(uint16(code)) >> (16 - l))
 			for i := rev; i < 1<<fastBits; i += 1 << l {
 				h.fast[i] = s<<4 | uint16(l)
 			}
@@ -417,15 +433,6 @@ func (h *huffman) build(lens []uint8) bool {
 		code <<= 1
 	}
 	return true
-}
-
-func reverse(code, n int) int {
-	r := 0
-	for range n {
-		r = r<<1 | code&1
-		code >>= 1
-	}
-	return r
 }
 
 func (d *decoder) decode(h *huffman) (int, error) {
@@ -454,12 +461,19 @@ func (h *huffman) sym(bits uint64, nb uint) (int, uint, error) {
 }
 
 // long decodes a code longer than the table covers by walking the canonical code a bit
-// at a time.
-func (h *huffman) long(bits uint64, nb uint) (int, uint, error) {
-	code, first, index := 0, 0, 0
-	for l := uint(1); l <= h.maxLen && l <= nb; l++ {
-		code |= int(bits & 1)
-		bits >>= 1
+// at a time from fastBits+1 bits on: the table holds every shorter code, so the walk
+// through the first fastBits bits would find nothing, and where it would stand after
+// them is known (longFirst, longIndex).
+func (h *huffman) long(b uint64, nb uint) (int, uint, error) {
+	if nb <= fastBits {
+		return 0, 0, ErrCorrupt
+	}
+	code := int(mbits.Reverse16(uint16(b&(1<<fastBits-1)))>>(16-fastBits)) << 1
+	b >>= fastBits
+	first, index := h.longFirst, h.longIndex
+	for l := uint(fastBits + 1); l <= h.maxLen && l <= nb; l++ {
+		code |= int(b & 1)
+		b >>= 1
 		count := int(h.counts[l])
 		if code-first < count {
 			return int(h.symbols[index+code-first]), l, nil

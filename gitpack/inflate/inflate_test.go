@@ -165,3 +165,34 @@ func FuzzZlibPrefix(f *testing.F) {
 		}
 	})
 }
+
+// TestZlibMatchCopies: back-references of every kind the copy loop tells apart (within
+// or overlapping the bytes they repeat, short and long, up to the last byte of dst)
+// come out as compress/zlib makes them.
+func TestZlibMatchCopies(t *testing.T) {
+	rng := rand.New(rand.NewSource(34))
+	for _, back := range []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 64, 300} {
+		for _, n := range []int{3, 7, 8, 9, 15, 16, 17, 64, 258} {
+			t.Run(fmt.Sprintf("back %d length %d", back, n), func(t *testing.T) {
+				var data []byte
+				for range 3 { // in the middle, then ending the stream
+					chunk := make([]byte, back)
+					for i := range chunk {
+						chunk[i] = byte(rng.Intn(256))
+					}
+					data = append(data, chunk...)
+					for range n {
+						data = append(data, data[len(data)-back])
+					}
+				}
+				out := make([]byte, len(data))
+				if _, err := Zlib(out, deflate(t, data, 9)); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(out, data) {
+					t.Fatal("inflated differently")
+				}
+			})
+		}
+	}
+}
