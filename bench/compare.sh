@@ -54,16 +54,21 @@ rm -f "$tmp/x.bundle"
 measure gitclone git clone -q --bare --no-local "$tmp/plain.git" "$tmp/gitclone.git"
 rm -rf "$tmp/gitclone.git"
 
+# The two engines' first pushes one after the other, so that they meet the same
+# conditions (before, packchain's push came after the bundle engine's clone and fsck).
+declare -A url
 for engine in bundle packchain; do
   bucket=$(new_bucket cmp-$engine)
-  url="s3+$GROS_TEST_S3_ENDPOINT/$bucket/repo?engine=$engine"
-  measure "push_$engine" git --git-dir="$src" push -q "$url" "$ref:refs/heads/main"
-  measure "clone_$engine" git clone -q --bare "$url" "$tmp/$engine.git"
+  url[$engine]="s3+$GROS_TEST_S3_ENDPOINT/$bucket/repo?engine=$engine"
+  measure "push_$engine" git --git-dir="$src" push -q "${url[$engine]}" "$ref:refs/heads/main"
+done
+for engine in bundle packchain; do
+  measure "clone_$engine" git clone -q --bare "${url[$engine]}" "$tmp/$engine.git"
   git --git-dir="$tmp/$engine.git" fsck --connectivity-only --no-progress
   test "$(git --git-dir="$tmp/$engine.git" rev-parse main)" = "$(git --git-dir="$src" rev-parse "$ref")"
   if [ "$engine" = packchain ]; then
     git clone -q --no-local "$tmp/plain.git" "$tmp/work"
-    git -C "$tmp/work" remote add store "$url"
+    git -C "$tmp/work" remote add store "${url[$engine]}"
     git -C "$tmp/work" fetch -q store
     echo change >> "$tmp/work/one-more-file"
     git -C "$tmp/work" add one-more-file && git -C "$tmp/work" commit -qm "one more commit"
