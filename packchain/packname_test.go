@@ -75,3 +75,61 @@ func TestPushLosesItsSetNameMidUpload(t *testing.T) {
 	testenv.RunGit(t, dir, "update-ref", "refs/heads/main", tip)
 	gitFsckClean(t, dir)
 }
+
+// TestPushIdx: the .idx a push uploads, made in memory while the pack's upload ends or
+// streamed when it would be too large to hold, is byte for byte what git index-pack
+// makes of the pack on the bucket.
+func TestPushIdx(t *testing.T) {
+	isolateGitConfig(t)
+	src := t.TempDir()
+	testenv.RunGit(t, src, "init", "-q", "-b", "main")
+	for i := range 8 {
+		os.WriteFile(filepath.Join(src, "f.txt"), []byte(strings.Repeat("line\n", 50*(i+1))), 0o644)
+		testenv.RunGit(t, src, "add", "-A")
+		testenv.RunGit(t, src, "-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "-m", "version")
+	}
+	tip := strings.TrimSpace(testenv.RunGit(t, src, "rev-parse", "HEAD"))
+	for _, tt := range []struct {
+		name string
+		max  int64
+	}{{"made ahead", idxAheadMax}, {"streamed", 0}} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func(was int64) { idxAheadMax = was }(idxAheadMax)
+			idxAheadMax = tt.max
+			st := testenv.FSStore(t)
+			pushCommits(t, st, src, [2]string{"main", tip})
+			m, _, err := New(engine.Config{Store: st}).load(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Packs) != 1 {
+				t.Fatalf("manifest packs %+v", m.Packs)
+			}
+			read := func(key string) []byte {
+				rc, _, err := st.Get(t.Context(), key, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rc.Close()
+				b, err := io.ReadAll(rc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			dir := t.TempDir()
+			pf := filepath.Join(dir, "p.pack")
+			if err := os.WriteFile(pf, read(packKey(m.Packs[0].Name)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			testenv.RunGit(t, dir, "index-pack", pf)
+			want, err := os.ReadFile(filepath.Join(dir, "p.idx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(read(idxKey(m.Packs[0].Name)), want) {
+				t.Fatal("the uploaded .idx differs from git index-pack's")
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package packchain
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -295,13 +296,18 @@ func (e *Engine) streamPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	type written struct {
 		res gitpack.PackResult
 		err error
+		idx []byte // the .idx, made while the upload finishes; nil: to be streamed
 	}
 	done := make(chan written, 1)
 	go func() {
 		res, err := e.repo.WritePack(pp.Writer(out), tips, prereqs, po)
 		pw.CloseWithError(err)
 		close(names)
-		done <- written{res, err}
+		var idx []byte
+		if err == nil {
+			idx = e.idxAhead(res)
+		}
+		done <- written{res, err, idx}
 	}()
 	name, streaming := <-names
 	var up upload
@@ -335,7 +341,7 @@ func (e *Engine) streamPack(ctx context.Context, m *Manifest, tips, prereqs []ob
 	case w.res.Objects == 0:
 		return nil, upload{}, nil
 	}
-	if err := e.putIdx(ctx, name, w.res); err != nil {
+	if err := e.putIdx(ctx, name, w.res, w.idx); err != nil {
 		return nil, upload{}, err
 	}
 	return newEntry(name, w.res, tips, prereqs), up, nil
@@ -375,10 +381,36 @@ func (e *Engine) present(ctx context.Context, p PackEntry) bool {
 	return err == nil
 }
 
+// idxAheadMax bounds the .idx idxAhead makes in memory (that of 2.5 M objects).
+var idxAheadMax int64 = 80 << 20
+
+// idxAhead makes the .idx of the pack written as res, if it is small enough to hold:
+// done while the upload of the pack's last parts and its completion go on (a second or
+// so on git.git), the .idx is then ready to send, not made after them.
+func (e *Engine) idxAhead(res gitpack.PackResult) []byte {
+	hs := e.repo.Format().Size()
+	size := int64(res.Index.Len())*int64(hs+16) + 1100 + 2*int64(hs) // large offsets: 8 more each
+	if res.Objects == 0 || size > idxAheadMax {
+		return nil
+	}
+	var b bytes.Buffer
+	b.Grow(int(size))
+	if err := res.Index.WriteIdx(&b, e.repo.Format(), res.Hash.Bytes()); err != nil {
+		return nil // putIdx writes it again, and says what is wrong
+	}
+	return b.Bytes()
+}
+
 // putIdx uploads the .idx of the pack written as res under name, made from what the
 // writer recorded of each entry (id, offset, CRC): byte for byte what indexing the pack
-// would give.
-func (e *Engine) putIdx(ctx context.Context, name string, res gitpack.PackResult) error {
+// would give. idx, when not nil, is that .idx already made (idxAhead).
+func (e *Engine) putIdx(ctx context.Context, name string, res gitpack.PackResult, idx []byte) error {
+	if idx != nil {
+		if _, err := e.st.Put(ctx, idxKey(name), bytes.NewReader(idx), int64(len(idx)), store.Cond{}); err != nil {
+			return fmt.Errorf("upload %s: %w", idxKey(name), err)
+		}
+		return nil
+	}
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 256<<10)
