@@ -69,7 +69,6 @@ type Options struct {
 
 	work       *work // counts the resolver's work, for tests (export_test.go)
 	keepBudget int64 // for tests: keepBudget's stand-in; < 0 keeps nothing
-
 }
 
 // work counts delta applications, rebuilds of bases let go included, and the bytes they

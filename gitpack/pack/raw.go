@@ -205,14 +205,16 @@ func (p *Pack) ReadEntries(es []Entry, data [][]byte) error {
 	for k := 0; k < len(es); {
 		start, end := es[k].Offset, es[k].End
 		j := k + 1
-		for ; j < len(es) && small(es[k]); j++ {
-			e := es[j]
-			if !small(e) || e.Offset < end || e.Offset-end > readGap || e.End-start > MaxSmallEntry {
-				break
+		if small(es[k]) {
+			for ; j < len(es); j++ {
+				e := es[j]
+				if !small(e) || e.Offset < end || e.Offset-end > readGap || e.End-start > MaxSmallEntry {
+					break
+				}
+				end = e.End
 			}
-			end = e.End
 		}
-		if j == k+1 {
+		if j == k+1 { // alone, or malformed: EntryData reads it or says what is wrong
 			d, err := p.EntryData(es[k])
 			if err != nil {
 				return err

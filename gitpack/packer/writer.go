@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -377,7 +378,9 @@ func writeOrder(objs []Object, plans []plan) []int32 {
 	out := make([]int32, 0, len(basesFirst))
 	written := make([]bool, len(plans))
 	var chain []int32
-	// add appends i after whatever of its chain of bases is not written yet.
+	// add appends i after whatever of its chain of bases is not written yet: in
+	// basesFirst a base of the same type is already there, but a damaged pack can base
+	// a commit's delta on a blob, written only in the last pass.
 	add := func(i int32) {
 		chain = chain[:0]
 		for cur := i; cur >= 0 && !written[cur]; cur = plans[cur].base {
@@ -602,7 +605,8 @@ func (a *reusedAhead) flush(b *aheadBatch) bool {
 		}
 		return px.off < py.off
 	})
-	b.out = append(b.out[:0], make([]aheadEntry, len(b.plans))...)
+	b.out = slices.Grow(b.out[:0], len(b.plans))[:len(b.plans)]
+	clear(b.out)
 	for lo := 0; lo < len(b.small); {
 		p := b.plans[b.small[lo]].p
 		hi := lo + 1
