@@ -77,9 +77,17 @@ func main() {
 	case "index":
 		f, err := os.Open(os.Args[3])
 		check(err)
-		res, err := repo.IndexPack(f, gitpack.IndexOptions{Links: os.Getenv("GITPACK_LINKS") == "1"})
+		// The phases as index-pack's progress names them: when each ended.
+		var phases []string
+		progress := func(done, total int64) {
+			if done == total {
+				phases = append(phases, fmt.Sprintf("%d entries at %.2fs", total, time.Since(t0).Seconds()))
+			}
+		}
+		res, err := repo.IndexPack(f, gitpack.IndexOptions{Links: os.Getenv("GITPACK_LINKS") == "1", Progress: progress})
 		check(err)
-		fmt.Printf("ours index: %d objects in %.2fs, peak RSS %s, self-contained %v\n", res.Objects, time.Since(t0).Seconds(), rss.Peak(), res.SelfContained)
+		fmt.Printf("ours index: %d objects in %.2fs (phases ended: %s), peak RSS %s, self-contained %v\n",
+			res.Objects, time.Since(t0).Seconds(), strings.Join(phases, ", "), rss.Peak(), res.SelfContained)
 	}
 }
 

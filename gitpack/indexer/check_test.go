@@ -36,9 +36,10 @@ func treePack(t *testing.T, n int, ref bool) (map[object.Hash]object.Type, []byt
 		want[id] = object.Tree
 		ids += h + "\n"
 	}
-	args := []string{"pack-objects", "-q", "--stdout", "--window=50"}
+	// pack-objects writes REF deltas unless told it may write OFS ones.
+	args := []string{"pack-objects", "-q", "--stdout", "--window=50", "--delta-base-offset"}
 	if ref {
-		args = append(args, "--no-delta-base-offset")
+		args[len(args)-1] = "--no-delta-base-offset"
 	}
 	cmd := testenv.GitCmd(t, dir, args...)
 	cmd.Stdin = strings.NewReader(ids)

@@ -69,11 +69,13 @@ type Options struct {
 
 	work       *work // counts the resolver's work, for tests (export_test.go)
 	keepBudget int64 // for tests: keepBudget's stand-in; < 0 keeps nothing
+	ahead      int64 // for tests: aheadCache's stand-in; < 0 resolves nothing ahead
+	aheadSync  bool  // for tests: ahead resolves all it can before resolveAll starts
 }
 
 // work counts delta applications, rebuilds of bases let go included, and the bytes they
 // produce: a test checks that they grow linearly with the pack, whatever its shape.
-type work struct{ applied, bytes, keptReads, inflations atomic.Int64 }
+type work struct{ applied, bytes, keptReads, inflations, ahead atomic.Int64 }
 
 // DefaultBaseBudget is BaseBudget's default. Children are resolved lightest subtree
 // first (resolve.go), so the bases that wait for later children are few: at most
@@ -326,6 +328,8 @@ type indexer struct {
 	kept   []byte // outside the heap; kept[:keptN] in use
 	keptN  int
 	keptAt []uint64 // per entry: offset<<keptLenBits | length in kept; 0: not kept
+
+	resolvedAhead int64 // deltas resolved while receiving (ahead.go)
 }
 
 func bad(format string, args ...any) error {
@@ -389,9 +393,16 @@ func (ix *indexer) receive(r io.Reader) error {
 	ix.hw = object.NewHasher(ix.opt.Format)
 	ix.copyBuf = make([]byte, 32<<10)
 	ix.startKeeping()
+	ah := ix.startAhead()
+	if ah != nil {
+		defer ah.stop()
+	}
 	for i := uint32(0); i < ix.count; i++ {
 		if err := ix.readEntry(tr); err != nil {
 			return fmt.Errorf("object %d at offset %d: %w", i, tr.off, err)
+		}
+		if ah != nil && !ah.publish(tr.off-int64(bw.Buffered())) {
+			return ah.stop()
 		}
 	}
 	if err := tr.flush(); err != nil {
@@ -409,7 +420,17 @@ func (ix *indexer) receive(r io.Reader) error {
 	}
 	ix.trailer, _ = object.FromBytes(got)
 	ix.zr, ix.hw, ix.copyBuf, ix.flat = nil, nil, nil, nil
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if ah != nil {
+		ah.publishAll(ix.packEnd)
+		if err := ah.stop(); err != nil {
+			return err
+		}
+		ix.resolvedAhead = ah.resolved
+	}
+	return nil
 }
 
 func (ix *indexer) readEntry(tr *tapReader) error {
@@ -596,10 +617,13 @@ func (ix *indexer) phase(total int64) {
 }
 
 // progress counts one more entry received, or one more delta resolved.
-func (ix *indexer) progress() {
-	if ix.opt.Progress != nil {
+func (ix *indexer) progress() { ix.progressBy(1) }
+
+// progressBy counts n more.
+func (ix *indexer) progressBy(n int64) {
+	if ix.opt.Progress != nil && n > 0 {
 		ix.progMu.Lock()
-		ix.done++
+		ix.done += n
 		ix.opt.Progress(ix.done, ix.phaseOf)
 		ix.progMu.Unlock()
 	}
@@ -609,17 +633,27 @@ func (ix *indexer) progress() {
 func (ix *indexer) readData(i int, c *bufCache) ([]byte, error) {
 	if d := ix.keptDelta(i); d != nil {
 		// A copy, as the caller may hand the buffer back to c to be written over.
-		if w := ix.opt.work; w != nil {
-			w.keptReads.Add(1)
-		}
+		ix.countKept()
 		return append(c.get(len(d))[:0], d...), nil
 	}
+	return ix.readAt(ix.entries[i], ix.endOf(i), c, 0)
+}
+
+func (ix *indexer) countKept() {
+	if w := ix.opt.work; w != nil {
+		w.keptReads.Add(1)
+	}
+}
+
+// readAt inflates the data of entry e, which ends at end, from the temporary pack, into a
+// buffer from c; nil if it inflates to more than limit bytes (0: no limit). It reads
+// nothing of the indexer's tables, so it may run while they grow (ahead.go).
+func (ix *indexer) readAt(e entry, end int64, c *bufCache, limit int64) ([]byte, error) {
 	if w := ix.opt.work; w != nil {
 		w.inflations.Add(1)
 	}
-	e := &ix.entries[i]
 	off := e.off()
-	n := ix.endOf(i) - off
+	n := end - off
 	z := n - int64(e.hdrLen) // zlib bytes
 	small := n <= 1<<20
 	var raw []byte
@@ -638,6 +672,9 @@ func (ix *indexer) readData(i int, c *bufCache) ([]byte, error) {
 	}
 	if size > pack.MaxObjectSize {
 		return nil, bad("object too large")
+	}
+	if limit > 0 && size > limit {
+		return nil, nil
 	}
 	if z <= 0 || size > 1032*z+64 { // deflate cannot expand beyond about 1032:1
 		return nil, bad("entry at %d: %d bytes of zlib data cannot inflate to %d", off, z, size)

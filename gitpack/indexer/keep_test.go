@@ -15,8 +15,8 @@ import (
 )
 
 // gitDeltaPack is a pack git made of a history of edited files (so most objects are
-// deltas), and the .idx git index-pack writes for it.
-func gitDeltaPack(t *testing.T) (data, idx []byte) {
+// deltas: OFS ones with ofs, else REF ones), and the .idx git index-pack writes for it.
+func gitDeltaPack(t *testing.T, ofs bool) (data, idx []byte) {
 	git := testenv.Git(t)
 	dir := t.TempDir()
 	run := func(args ...string) []byte {
@@ -44,7 +44,11 @@ func gitDeltaPack(t *testing.T) (data, idx []byte) {
 		run("commit", "-qm", fmt.Sprintf("commit %d", i))
 	}
 	run("repack", "-adfq")
-	data = run("pack-objects", "--all", "--stdout", "-q")
+	base := "--no-delta-base-offset"
+	if ofs {
+		base = "--delta-base-offset"
+	}
+	data = run("pack-objects", "--all", "--stdout", "-q", base)
 	pf := filepath.Join(dir, "p.pack")
 	if err := os.WriteFile(pf, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -61,7 +65,7 @@ func gitDeltaPack(t *testing.T) (data, idx []byte) {
 // instead of inflating them again, as far as the room for them goes; the .idx is git's
 // whatever the room, one goroutine or two.
 func TestIndexKeepsDeltas(t *testing.T) {
-	data, want := gitDeltaPack(t)
+	data, want := gitDeltaPack(t, false)
 	index := func(keep int64, threads int, baseBudget int64) indexer.Work {
 		t.Helper()
 		opt := indexer.Options{Format: object.SHA1, Threads: threads, BaseBudget: baseBudget}

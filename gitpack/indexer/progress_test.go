@@ -20,7 +20,8 @@ func (s sizedSource) Stat(h object.Hash) (object.Type, int64, error) {
 
 // TestProgressPhases: the indexer reports receiving (every entry) then resolving (every
 // delta), each phase beginning at 0 and ending at its total, as index-pack shows
-// "Receiving objects" and "Resolving deltas".
+// "Receiving objects" and "Resolving deltas". Resolving counts one at a time, but for
+// the deltas resolved while receiving, counted at once when the phase begins.
 func TestProgressPhases(t *testing.T) {
 	src := sizedSource{memSource{}}
 	var objs []packer.Object
@@ -40,23 +41,33 @@ func TestProgressPhases(t *testing.T) {
 	}
 	type call struct{ done, total int64 }
 	var calls []call
-	_, err = indexer.Index(bytes.NewReader(b.Bytes()), t.TempDir(), indexer.Options{Format: object.SHA1, Threads: 2,
-		Progress: func(done, total int64) { calls = append(calls, call{done, total}) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var phases []call // each phase's last call
-	for i, c := range calls {
-		if c.done == 0 && i > 0 {
-			phases = append(phases, calls[i-1])
-		} else if i > 0 && (c.done != calls[i-1].done+1 || c.total != calls[i-1].total) {
-			t.Fatalf("call %d: %v after %v", i, c, calls[i-1])
+	for _, m := range aheadModes {
+		calls = nil
+		_, w, err := indexer.IndexAhead(bytes.NewReader(b.Bytes()), t.TempDir(), indexer.Options{Format: object.SHA1, Threads: 2,
+			Progress: func(done, total int64) { calls = append(calls, call{done, total}) }}, m.cache, m.sync)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	phases = append(phases, calls[len(calls)-1])
-	want := []call{{25, 25}, {res.Deltas, res.Deltas}}
-	if fmt.Sprint(phases) != fmt.Sprint(want) || calls[0] != (call{0, 25}) {
-		t.Fatalf("phases ended at %v, want %v (first call %v)", phases, want, calls[0])
+		var phases []call // each phase's last call
+		for i, c := range calls {
+			jump := int64(1)
+			if len(phases) == 1 && calls[i-1].done == 0 {
+				jump = max(1, w.Ahead)
+			}
+			if c.done == 0 && i > 0 {
+				phases = append(phases, calls[i-1])
+			} else if i > 0 && (c.done != calls[i-1].done+jump || c.total != calls[i-1].total) {
+				t.Fatalf("%s: call %d: %v after %v (%d resolved ahead)", m.name, i, c, calls[i-1], w.Ahead)
+			}
+		}
+		phases = append(phases, calls[len(calls)-1])
+		want := []call{{25, 25}, {res.Deltas, res.Deltas}}
+		if fmt.Sprint(phases) != fmt.Sprint(want) || calls[0] != (call{0, 25}) {
+			t.Fatalf("%s: phases ended at %v, want %v (first call %v)", m.name, phases, want, calls[0])
+		}
+		if m.name == "all" && w.Ahead != res.Deltas {
+			t.Fatalf("all: %d of %d deltas resolved ahead", w.Ahead, res.Deltas)
+		}
 	}
 
 	// No deltas: receiving only.

@@ -33,6 +33,9 @@ import (
 func (ix *indexer) resolveAll() error {
 	r := newResolver(ix)
 	n := len(ix.entries)
+	if ix.resolvedAhead > 0 {
+		r.markPending()
+	}
 	if ix.opt.Progress != nil {
 		deltas := 0
 		for i := range ix.entries {
@@ -42,6 +45,7 @@ func (ix *indexer) resolveAll() error {
 		}
 		if deltas > 0 {
 			ix.phase(int64(deltas))
+			ix.progressBy(ix.resolvedAhead)
 		}
 	}
 	roots := make(chan int, 1024)
@@ -66,7 +70,7 @@ func (ix *indexer) resolveAll() error {
 		}()
 	}
 	for i := 0; i < n; i++ {
-		if ix.entries[i].kind.IsBase() && r.hasKids(i) {
+		if ix.entries[i].kind.IsBase() && r.hasKids(i) && r.isPending(i) {
 			roots <- i
 		}
 	}
@@ -115,6 +119,9 @@ type resolver struct {
 	// weight[i] is the size of entry i's subtree as far as OFS links show it (entry i
 	// and its OFS descendants; REF children of a delta are only known once it is).
 	weight []uint32
+	// pending has a bit set for each entry whose subtree still has a delta to resolve,
+	// once some were resolved while receiving (ahead.go); nil: all of them.
+	pending []uint64
 }
 
 func newResolver(ix *indexer) *resolver {
@@ -169,6 +176,30 @@ func newResolver(ix *indexer) *resolver {
 		}
 	}
 	return r
+}
+
+// markPending sets resolver.pending: an entry not yet resolved, or one with REF
+// children (never resolved ahead), is pending, and so is every base above it. An OFS
+// child comes after its base, so one pass from the end reaches each child first.
+func (r *resolver) markPending() {
+	n := len(r.ix.entries)
+	r.pending = alloc[uint64](&r.ix.tab, (n+63)/64)
+	for i := n - 1; i >= 0; i-- {
+		e := &r.ix.entries[i]
+		if lo, hi := r.refRange(i); !e.resolved() || r.isPending(i) || hi > lo {
+			r.pending[i/64] |= 1 << (i % 64)
+			if e.kind == object.OfsDelta {
+				b := int(e.base)
+				r.pending[b/64] |= 1 << (b % 64)
+			}
+		}
+	}
+}
+
+// isPending reports whether entry i's subtree has a delta still to resolve (an entry
+// appended after markPending, a thin pack's base, always has).
+func (r *resolver) isPending(i int) bool {
+	return r.pending == nil || i/64 >= len(r.pending) || r.pending[i/64]&(1<<(i%64)) != 0
 }
 
 // claim marks REF child j as taken and reports whether it was free.
@@ -269,6 +300,10 @@ func (w *worker) descend(i int, data []byte, starts []uint32) error {
 	}
 	defer func() { w.kids = w.kids[:start] }()
 	kids := w.kids[start:] // stays valid: deeper frames only append past it
+	if w.pending != nil {  // step over the subtrees resolved while receiving
+		kids = slices.DeleteFunc(kids, func(k uint32) bool { return w.ix.entries[k].resolved() && !w.isPending(int(k)) })
+		w.kids = w.kids[:start+len(kids)]
+	}
 	if len(kids) == 0 {
 		w.bufs.put(data)
 		w.putStarts(starts)
@@ -290,11 +325,18 @@ func (w *worker) descend(i int, data []byte, starts []uint32) error {
 		if err != nil {
 			return err
 		}
-		out, outStarts, err := w.resolve(base, w.baseStarts(depth, typ, base), int(k), typ)
+		var out []byte
+		var outStarts []uint32
+		if w.ix.entries[k].resolved() {
+			// Resolved while receiving, with deltas under it still to resolve: only
+			// its content is needed.
+			out, err = w.apply(base, int(k))
+		} else if out, outStarts, err = w.resolve(base, w.baseStarts(depth, typ, base), int(k), typ); err == nil {
+			w.ix.progress()
+		}
 		if err != nil {
 			return err
 		}
-		w.ix.progress()
 		if n == len(kids)-1 {
 			// The base is done with: let it go before descending, so a long chain of
 			// single deltas holds one object at a time, not the whole chain.
