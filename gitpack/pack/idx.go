@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sort"
 
@@ -295,63 +296,82 @@ func WriteIdx(w io.Writer, f object.Format, entries []IdxEntry, packSum []byte) 
 // WriteSortedIdx is WriteIdx for n entries already sorted by id and read through at, so
 // an indexer can write from its own records without a second copy of them.
 func WriteSortedIdx(w io.Writer, f object.Format, n int, at func(i int) IdxEntry, packSum []byte) error {
-	h := f.New()
-	bw := io.MultiWriter(w, h)
-	var buf bytes.Buffer
-	buf.Write(idxMagic)
-	binary.Write(&buf, binary.BigEndian, uint32(2))
+	x := idxWriter{w: w, h: f.New(), buf: make([]byte, 0, 64<<10)}
+	x.put(idxMagic)
+	x.put32(2)
 	var fan [256]uint32
 	for i := range n {
-		fan[at(i).Hash.Bytes()[0]]++
+		e := at(i)
+		fan[e.Hash.Bytes()[0]]++
 	}
 	var total uint32
 	for i := range fan {
 		total += fan[i]
-		binary.Write(&buf, binary.BigEndian, total)
+		x.put32(total)
 	}
-	if _, err := bw.Write(buf.Bytes()); err != nil {
-		return err
-	}
-	write := func(b []byte) error { _, err := bw.Write(b); return err }
+	var prev object.Hash
 	for i := range n {
 		e := at(i)
-		if i > 0 && at(i-1).Hash == e.Hash {
+		if i > 0 && prev == e.Hash {
 			return fmt.Errorf("%w: object %s twice in one pack", ErrCorrupt, e.Hash)
 		}
-		if err := write(e.Hash.Bytes()); err != nil {
-			return err
-		}
+		prev = e.Hash
+		x.put(e.Hash.Bytes())
 	}
-	var b4 [4]byte
-	var b8 [8]byte
 	for i := range n {
-		binary.BigEndian.PutUint32(b4[:], at(i).CRC)
-		if err := write(b4[:]); err != nil {
-			return err
-		}
+		x.put32(at(i).CRC)
 	}
 	var large []int64
 	for i := range n {
-		e := at(i)
-		if e.Offset < 0x80000000 {
-			binary.BigEndian.PutUint32(b4[:], uint32(e.Offset))
+		if o := at(i).Offset; o < 0x80000000 {
+			x.put32(uint32(o))
 		} else {
-			binary.BigEndian.PutUint32(b4[:], 0x80000000|uint32(len(large)))
-			large = append(large, e.Offset)
-		}
-		if err := write(b4[:]); err != nil {
-			return err
+			x.put32(0x80000000 | uint32(len(large)))
+			large = append(large, o)
 		}
 	}
 	for _, o := range large {
-		binary.BigEndian.PutUint64(b8[:], uint64(o))
-		if err := write(b8[:]); err != nil {
-			return err
-		}
+		x.room(8)
+		x.buf = binary.BigEndian.AppendUint64(x.buf, uint64(o))
 	}
-	if err := write(packSum); err != nil {
-		return err
+	x.put(packSum)
+	if x.flush(); x.err != nil {
+		return x.err
 	}
-	_, err := w.Write(h.Sum(nil))
+	_, err := w.Write(x.h.Sum(nil))
 	return err
+}
+
+// idxWriter writes an index through a buffer of its own, hashing what it writes: the
+// index is written four bytes at a time, which hashed one call each cost more than the
+// rest of writing it.
+type idxWriter struct {
+	w   io.Writer
+	h   hash.Hash
+	buf []byte
+	err error
+}
+
+func (x *idxWriter) room(k int) {
+	if len(x.buf)+k > cap(x.buf) {
+		x.flush()
+	}
+}
+
+func (x *idxWriter) put(b []byte) {
+	x.room(len(b))
+	x.buf = append(x.buf, b...)
+}
+
+func (x *idxWriter) put32(v uint32) {
+	x.room(4)
+	x.buf = binary.BigEndian.AppendUint32(x.buf, v)
+}
+
+func (x *idxWriter) flush() {
+	if x.err == nil && len(x.buf) > 0 {
+		x.h.Write(x.buf)
+		_, x.err = x.w.Write(x.buf)
+	}
+	x.buf = x.buf[:0]
 }

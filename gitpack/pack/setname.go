@@ -21,9 +21,16 @@ func SetName(f object.Format, ids []object.Hash) object.Hash {
 // SortedSetName is SetName of n ids already in order, read through at.
 func SortedSetName(f object.Format, n int, at func(i int) object.Hash) object.Hash {
 	h := f.New()
+	buf := make([]byte, 0, 64<<10) // the hash takes ids faster by the block than one at a time
 	for i := range n {
-		h.Write(at(i).Bytes())
+		if len(buf)+64 > cap(buf) {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+		id := at(i)
+		buf = append(buf, id.Bytes()...)
 	}
+	h.Write(buf)
 	name, _ := object.FromBytes(h.Sum(nil))
 	return name
 }
