@@ -196,3 +196,26 @@ func TestZlibMatchCopies(t *testing.T) {
 		}
 	}
 }
+
+// TestZlibPrefixEndsInMatch: a prefix that ends inside the stream's last match, just
+// before its end-of-block, is the start of the output, not a damaged stream (whose
+// checksum, over the cut output, would not match), whether the match is decoded with
+// room to spare in the input or at its very end.
+func TestZlibPrefixEndsInMatch(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	data := make([]byte, 40)
+	rng.Read(data)
+	for range 200 {
+		data = append(data, data[len(data)-40])
+	}
+	z := deflate(t, data, 9)
+	for _, src := range [][]byte{z, append(bytes.Clone(z), "the next entry of the pack"...)} {
+		for _, cut := range []int{1, 5, 100} {
+			dst := make([]byte, len(data)-cut)
+			n, err := ZlibPrefix(dst, src)
+			if err != nil || n != len(dst) || !bytes.Equal(dst, data[:len(dst)]) {
+				t.Fatalf("cut %d, %d bytes of input: %d bytes, %v", cut, len(src), n, err)
+			}
+		}
+	}
+}
