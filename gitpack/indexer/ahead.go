@@ -57,7 +57,33 @@ type ahead struct {
 	published int   // the receiver's: entries made available so far
 	packEnd   int64 // once all are
 	stopped   bool
+
+	// Whole objects the receiver inflated, for ahead to hash (and check and link):
+	// hashing them was a third of receiving a pack of small files.
+	wholes    chan *wholeBatch // to ahead
+	freeBatch chan *wholeBatch // back to the receiver
+	batch     *wholeBatch      // the receiver's, being filled
+	batches   int              // made so far
 }
+
+// wholeBatch is whole objects queued for hashing: their contents one after another.
+type wholeBatch struct {
+	data []byte
+	recs []wholeRec
+}
+
+type wholeRec struct {
+	i   uint32
+	n   uint32
+	typ object.Type
+}
+
+// wholeBatchSize is a batch's room; maxWholeBatches bounds the batches in flight: when
+// ahead falls that far behind, the receiver hashes objects itself.
+const (
+	wholeBatchSize  = 1 << 20
+	maxWholeBatches = 4
+)
 
 // aheadCache bounds the memory of the bases ahead keeps, aheadMaxObject the largest
 // object it handles at all (a larger one is left for resolveAll, which can stream it).
@@ -88,7 +114,7 @@ func (ix *indexer) startAhead() *ahead {
 	}
 	a := &ahead{ix: ix, w: (&resolver{ix: ix}).worker(), entries: ix.entries[:n], ids: ix.ids[:n*ix.hs],
 		wake: make(chan struct{}, 1), done: make(chan struct{}), cache: list.New(), byEntry: map[uint32]*list.Element{},
-		budget: aheadCache}
+		budget: aheadCache, wholes: make(chan *wholeBatch, maxWholeBatches), freeBatch: make(chan *wholeBatch, maxWholeBatches)}
 	if ix.opt.ahead > 0 {
 		a.budget = ix.opt.ahead
 	}
@@ -165,14 +191,39 @@ func (a *ahead) stop() error {
 
 func (a *ahead) run() {
 	defer close(a.done)
+	fail := func(err error) {
+		a.err = err
+		a.failed.Store(true)
+	}
+	// Whatever is queued is hashed before returning: the ids are needed.
+	defer func() {
+		for {
+			select {
+			case b := <-a.wholes:
+				if err := a.hashWholes(b); err != nil && a.err == nil {
+					fail(err)
+				}
+			default:
+				return
+			}
+		}
+	}()
 	for i := 0; ; {
 		for n := int(a.avail.Load()); i < n; i++ {
 			if a.stopping.Load() {
 				return
 			}
+			// Whole objects first: they hold the receiver's batches.
+			select {
+			case b := <-a.wholes:
+				if err := a.hashWholes(b); err != nil {
+					fail(err)
+					return
+				}
+			default:
+			}
 			if err := a.one(i); err != nil {
-				a.err = err
-				a.failed.Store(true)
+				fail(err)
 				return
 			}
 			a.at.Store(int64(i + 1))
@@ -181,13 +232,103 @@ func (a *ahead) run() {
 		// when it sees idle set, so look again after setting it.
 		a.idle.Store(true)
 		if int(a.avail.Load()) == i && !a.stopping.Load() {
-			<-a.wake
+			select {
+			case <-a.wake:
+			case b := <-a.wholes:
+				if err := a.hashWholes(b); err != nil {
+					fail(err)
+					return
+				}
+			}
 		}
 		a.idle.Store(false)
 		if a.stopping.Load() {
 			return
 		}
 	}
+}
+
+// queueWhole queues whole object i, of type t, for ahead to hash; false if it is to be
+// hashed by the caller: too large for a batch, or ahead too far behind (the receiver's
+// call).
+func (a *ahead) queueWhole(i int, t object.Type, data []byte) bool {
+	if len(data) > wholeBatchSize/4 {
+		return false
+	}
+	if a.batch != nil && len(a.batch.data)+len(data) > cap(a.batch.data) {
+		select {
+		case a.wholes <- a.batch:
+			a.batch = nil
+		default:
+			return false
+		}
+	}
+	if a.batch == nil {
+		select {
+		case a.batch = <-a.freeBatch:
+		default:
+			if a.batches == 2*maxWholeBatches {
+				return false
+			}
+			a.batches++
+			a.batch = &wholeBatch{data: make([]byte, 0, wholeBatchSize)}
+		}
+	}
+	a.batch.data = append(a.batch.data, data...)
+	a.batch.recs = append(a.batch.recs, wholeRec{i: uint32(i), n: uint32(len(data)), typ: t})
+	return true
+}
+
+// flushWhole hands ahead the batch being filled, once the last entry is received.
+func (a *ahead) flushWhole() {
+	if a.batch != nil && len(a.batch.recs) > 0 {
+		select {
+		case a.wholes <- a.batch: // never waits long: ahead takes batches first
+		case <-a.done: // ahead failed; stop says why
+		}
+	}
+	a.batch = nil
+}
+
+// hashWholes hashes, checks and links the whole objects of b, and hands b back.
+func (a *ahead) hashWholes(b *wholeBatch) error {
+	w, ix := a.w, a.ix
+	off := 0
+	for _, r := range b.recs {
+		data := b.data[off : off+int(r.n)]
+		off += int(r.n)
+		id := w.h.Sum(r.typ, data)
+		copy(a.ids[int(r.i)*ix.hs:], id.Bytes())
+		if c := ix.opt.work; c != nil {
+			c.wholeAhead.Add(1)
+		}
+		if r.typ == object.Blob {
+			continue
+		}
+		if ix.opt.Check != nil {
+			if err := ix.opt.Check(id, r.typ, data); err != nil {
+				return err
+			}
+		}
+		if ix.opt.Links {
+			ix.links(r.typ, data, nil, a.needs(), nil)
+		}
+	}
+	b.data, b.recs = b.data[:0], b.recs[:0]
+	select {
+	case a.freeBatch <- b:
+	default:
+	}
+	return nil
+}
+
+// needs is ahead's set of what the objects it links name.
+func (a *ahead) needs() *needSet {
+	if a.w.needs == nil {
+		a.w.needs = newNeedSet(a.ix.hs)
+		a.ix.addNeeds(a.w.needs)
+	}
+	return a.w.needs
 }
 
 // one resolves entry i if it is an OFS delta whose base is at hand.
@@ -243,11 +384,7 @@ func (a *ahead) one(i int) error {
 			}
 			obj.starts = w.getStarts()
 		}
-		if w.needs == nil {
-			w.needs = newNeedSet(ix.hs)
-			ix.addNeeds(w.needs)
-		}
-		obj.starts = ix.links(typ, out, cov, w.needs, obj.starts)
+		obj.starts = ix.links(typ, out, cov, a.needs(), obj.starts)
 		obj.haveStarts = true
 	}
 	a.entries[i].typ = typ // resolved: resolveAll reads it after stop

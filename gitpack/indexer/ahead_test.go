@@ -28,7 +28,8 @@ var aheadModes = []struct {
 	{"racing", 0, false},
 }
 
-// TestIndexAhead: whatever is resolved while receiving, the .idx is the same, every
+// TestIndexAhead: whatever is resolved while receiving, and whoever hashes the whole
+// objects (ahead takes them all when it keeps up), the .idx is the same, every
 // commit, tree and tag is checked exactly once with its content, the pack is found
 // self-contained, and each delta is applied at most twice (once ahead, once again only
 // to rebuild a base ahead let go).
@@ -84,7 +85,10 @@ func TestIndexAhead(t *testing.T) {
 				if !res.SelfContained && p.name != "chain with branches" && p.name != "forks" {
 					t.Errorf("%s: not self-contained", m.name)
 				}
-				t.Logf("%s: %d deltas, %d resolved ahead, %d applied", m.name, deltas, w.Ahead, w.Applied)
+				t.Logf("%s: %d deltas, %d resolved ahead, %d applied; %d of %d objects hashed ahead", m.name, deltas, w.Ahead, w.Applied, w.WholeAhead, res.Objects)
+				if m.name == "off" && w.WholeAhead != 0 || m.name == "all" && w.WholeAhead != res.Objects-deltas {
+					t.Errorf("%s: %d whole objects of %d hashed ahead", m.name, w.WholeAhead, res.Objects-deltas)
+				}
 				switch {
 				case w.Applied < deltas || w.Applied > 2*deltas:
 					t.Errorf("%s: %d deltas applied %d times", m.name, deltas, w.Applied)

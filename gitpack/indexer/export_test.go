@@ -10,6 +10,7 @@ type Work struct {
 	// deltas kept.
 	Inflated, Kept int64
 	Ahead          int64 // deltas resolved while receiving (ahead.go)
+	WholeAhead     int64 // whole objects hashed beside the receiver
 }
 
 // IndexCounting is Index, also reporting the resolver's work.
@@ -35,5 +36,5 @@ func indexCounting(r io.Reader, dir string, opt Options) (Result, Work, error) {
 	opt.work = &work{}
 	res, err := Index(r, dir, opt)
 	w := opt.work
-	return res, Work{w.applied.Load(), w.bytes.Load(), w.inflations.Load(), w.keptReads.Load(), w.ahead.Load()}, err
+	return res, Work{w.applied.Load(), w.bytes.Load(), w.inflations.Load(), w.keptReads.Load(), w.ahead.Load(), w.wholeAhead.Load()}, err
 }

@@ -75,7 +75,7 @@ type Options struct {
 
 // work counts delta applications, rebuilds of bases let go included, and the bytes they
 // produce: a test checks that they grow linearly with the pack, whatever its shape.
-type work struct{ applied, bytes, keptReads, inflations, ahead atomic.Int64 }
+type work struct{ applied, bytes, keptReads, inflations, ahead, wholeAhead atomic.Int64 }
 
 // DefaultBaseBudget is BaseBudget's default. Children are resolved lightest subtree
 // first (resolve.go), so the bases that wait for later children are few: at most
@@ -342,7 +342,8 @@ type indexer struct {
 	keptN  int
 	keptAt []uint64 // per entry: offset<<keptLenBits | length in kept; 0: not kept
 
-	resolvedAhead int64 // deltas resolved while receiving (ahead.go)
+	ahead         *ahead // while receiving, if deltas are resolved meanwhile
+	resolvedAhead int64  // deltas resolved while receiving (ahead.go)
 }
 
 func bad(format string, args ...any) error {
@@ -431,7 +432,8 @@ func (ix *indexer) receive(r io.Reader) error {
 	ix.startKeeping()
 	ah := ix.startAhead()
 	if ah != nil {
-		defer ah.stop()
+		ix.ahead = ah
+		defer func() { ah.stop(); ix.ahead = nil }()
 	}
 	for i := uint32(0); i < ix.count; i++ {
 		if err := ix.readEntry(tr); err != nil {
@@ -460,6 +462,7 @@ func (ix *indexer) receive(r io.Reader) error {
 		return err
 	}
 	if ah != nil {
+		ah.flushWhole()
 		ah.publishAll(ix.packEnd)
 		if err := ah.stop(); err != nil {
 			return err
@@ -535,6 +538,10 @@ func (ix *indexer) readEntry(tr *tapReader) error {
 	}
 	switch {
 	case t.IsBase():
+		if ok && ix.ahead != nil && ix.ahead.queueWhole(len(ix.entries)-1, t, data) {
+			ix.ids = append(ix.ids, make([]byte, ix.hs)...) // ahead hashes it
+			break
+		}
 		if ok { // inflateStream hashed it on the way
 			ix.hw.Begin(t, size)
 			ix.hw.Write(data)
