@@ -353,34 +353,11 @@ func (d *decoder) codes() error {
 		back := int(distBase[ds]) + int(bits&(1<<x-1))
 		bits >>= x
 		nb -= x
-		if back > out {
-			return ErrCorrupt
-		}
-		full := false
-		if n > len(dst)-out {
-			if !d.prefix {
-				return ErrCorrupt
-			}
-			n, full = len(dst)-out, true
-		}
-		from := out - back
-		switch {
-		case back >= 8 && out+n+8 <= len(dst):
-			// Eight bytes at a time, every source byte already written; up to seven
-			// bytes past the match are written too, and later output replaces them.
-			for k := 0; k < n; k += 8 {
-				binary.LittleEndian.PutUint64(dst[out+k:], binary.LittleEndian.Uint64(dst[from+k:]))
-			}
-		case back >= n:
-			copy(dst[out:out+n], dst[from:from+n])
-		default:
-			// Overlapping: the copy repeats the last back bytes.
-			for k := range n {
-				dst[out+k] = dst[from+k]
-			}
-		}
-		out += n
-		if full {
+		var full bool
+		var err error
+		if out, full, err = d.match(dst, out, back, n); err != nil {
+			return err
+		} else if full {
 			return errFull
 		}
 	}
@@ -441,36 +418,45 @@ func (d *decoder) codes() error {
 		back := int(distBase[ds]) + int(bits&(1<<x-1))
 		bits >>= x
 		nb -= x
-		if back > out {
-			return ErrCorrupt
-		}
-		full := false
-		if n > len(dst)-out {
-			if !d.prefix {
-				return ErrCorrupt
-			}
-			n, full = len(dst)-out, true
-		}
-		from := out - back
-		if back >= 8 && out+n+8 <= len(dst) {
-			// Eight bytes at a time, every source byte already written (back >= 8); it
-			// may write up to seven bytes past the match, which later output replaces.
-			for k := 0; k < n; k += 8 {
-				binary.LittleEndian.PutUint64(dst[out+k:], binary.LittleEndian.Uint64(dst[from+k:]))
-			}
-		} else if back >= n {
-			copy(dst[out:out+n], dst[from:from+n])
-		} else {
-			// Overlapping: the copy repeats the last back bytes.
-			for k := range n {
-				dst[out+k] = dst[from+k]
-			}
-		}
-		out += n
-		if full {
+		var full bool
+		if out, full, err = d.match(dst, out, back, n); err != nil {
+			return err
+		} else if full {
 			return errFull
 		}
 	}
+}
+
+// match copies the n bytes that start back bytes before out in dst to out, and returns
+// where the output now ends; full when a prefix's dst ended first.
+func (d *decoder) match(dst []byte, out, back, n int) (int, bool, error) {
+	if back > out {
+		return 0, false, ErrCorrupt
+	}
+	full := false
+	if n > len(dst)-out {
+		if !d.prefix {
+			return 0, false, ErrCorrupt
+		}
+		n, full = len(dst)-out, true
+	}
+	from := out - back
+	switch {
+	case back >= 8 && out+n+8 <= len(dst):
+		// Eight bytes at a time, every source byte already written (back >= 8); up to
+		// seven bytes past the match are written too, and later output replaces them.
+		for k := 0; k < n; k += 8 {
+			binary.LittleEndian.PutUint64(dst[out+k:], binary.LittleEndian.Uint64(dst[from+k:]))
+		}
+	case back >= n:
+		copy(dst[out:out+n], dst[from:from+n])
+	default:
+		// Overlapping: the copy repeats the last back bytes.
+		for k := range n {
+			dst[out+k] = dst[from+k]
+		}
+	}
+	return out + n, full, nil
 }
 
 // huffman decodes one code: a direct table for codes up to fastBits long, and the
