@@ -3,7 +3,6 @@ package indexer_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -46,17 +45,7 @@ func TestIndexAhead(t *testing.T) {
 			var want []byte
 			var wantChecked map[object.Hash]int
 			for _, m := range aheadModes {
-				var mu sync.Mutex
-				checked := map[object.Hash]int{}
-				check := func(id object.Hash, typ object.Type, content []byte) error {
-					if object.Sum(object.SHA1, typ, content) != id {
-						return fmt.Errorf("content of %s does not match", id)
-					}
-					mu.Lock()
-					checked[id]++
-					mu.Unlock()
-					return nil
-				}
+				check, checked := countingCheck()
 				var deltas int64
 				progress := func(done, total int64) { deltas = total }
 				opt := indexer.Options{Format: object.SHA1, Threads: 2, Links: true, Check: check, Progress: progress}

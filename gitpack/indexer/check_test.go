@@ -50,23 +50,29 @@ func treePack(t *testing.T, n int, ref bool) (map[object.Hash]object.Type, []byt
 	return want, out
 }
 
+// countingCheck is an Options.Check that refuses content not matching its id, and
+// counts its calls per object (read the map once indexing is over).
+func countingCheck() (func(object.Hash, object.Type, []byte) error, map[object.Hash]int) {
+	var mu sync.Mutex
+	got := map[object.Hash]int{}
+	return func(id object.Hash, typ object.Type, content []byte) error {
+		if object.Sum(object.SHA1, typ, content) != id {
+			return fmt.Errorf("content of %s does not match", id)
+		}
+		mu.Lock()
+		got[id]++
+		mu.Unlock()
+		return nil
+	}, got
+}
+
 // TestCheckSeesEveryObject: Options.Check is given every commit, tree and tag of the
 // pack once, whole objects and delta results alike, with the content its id names, and
 // no blob; an error from it refuses the pack and leaves nothing behind.
 func TestCheckSeesEveryObject(t *testing.T) {
 	for _, ref := range []bool{false, true} {
 		want, data := treePack(t, 30, ref)
-		var mu sync.Mutex
-		got := map[object.Hash]int{}
-		check := func(id object.Hash, typ object.Type, content []byte) error {
-			if object.Sum(object.SHA1, typ, content) != id {
-				return fmt.Errorf("content of %s does not match", id)
-			}
-			mu.Lock()
-			got[id]++
-			mu.Unlock()
-			return nil
-		}
+		check, got := countingCheck()
 		res, err := indexer.Index(bytes.NewReader(data), t.TempDir(), indexer.Options{Format: object.SHA1, Check: check})
 		if err != nil {
 			t.Fatal(err)
