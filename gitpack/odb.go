@@ -53,14 +53,20 @@ func (r *Repo) Has(h object.Hash) bool {
 }
 
 // Read returns an object's type and content.
-func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) { return r.readChain(h, 0, nil) }
+func (r *Repo) Read(h object.Hash) (object.Type, []byte, error) { return r.readChain(h, 0, nil, nil) }
+
+// readStored is Read that also tells st how h is stored (st.Pack is nil for a loose
+// object).
+func (r *Repo) readStored(h object.Hash, st *pack.Stored) (object.Type, []byte, error) {
+	return r.readChain(h, 0, nil, st)
+}
 
 // readChain reads h for depth deltas waiting on it, on behalf of the reads in waiting
 // (each resolving, in another pack, the REF_DELTA base that the next one is). A chain is
 // followed from pack to pack with its depth counted as a whole (pack.ErrDeltaDepth past
 // pack.MaxDeltaDepth), and a base already in waiting is a cycle (pack.ErrDeltaCycle): a
 // damaged or crafted pack costs an error, not a stack overflow.
-func (r *Repo) readChain(h object.Hash, depth int, waiting []object.Hash) (object.Type, []byte, error) {
+func (r *Repo) readChain(h object.Hash, depth int, waiting []object.Hash, st *pack.Stored) (object.Type, []byte, error) {
 	if h.Format() != r.format || h.IsZero() {
 		return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)
 	}
@@ -68,12 +74,15 @@ func (r *Repo) readChain(h object.Hash, depth int, waiting []object.Hash) (objec
 		return 0, nil, fmt.Errorf("%w: %s is, through other packs, a delta base of itself", pack.ErrDeltaCycle, h)
 	}
 	resolve := func(base object.Hash, d int) (object.Type, []byte, error) {
-		return r.readChain(base, d, append(waiting[:len(waiting):len(waiting)], h))
+		return r.readChain(base, d, append(waiting[:len(waiting):len(waiting)], h), nil)
 	}
 	for _, p := range r.allPacks(false) {
 		if p.Has(h) {
-			return p.ReadChain(h, depth, resolve)
+			return p.ReadStored(h, depth, resolve, st)
 		}
+	}
+	if st != nil {
+		st.Pack = nil
 	}
 	for _, d := range r.objDirs {
 		t, data, err := readLoose(r.loosePath(d, h), r.format, h)
@@ -86,7 +95,7 @@ func (r *Repo) readChain(h object.Hash, depth int, waiting []object.Hash) (objec
 	}
 	for _, p := range r.allPacks(true) {
 		if p.Has(h) {
-			return p.ReadChain(h, depth, resolve)
+			return p.ReadStored(h, depth, resolve, st)
 		}
 	}
 	return 0, nil, fmt.Errorf("%w: %s", ErrNotFound, h)

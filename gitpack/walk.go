@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"git-remote-object-store/gitpack/object"
+	"git-remote-object-store/gitpack/pack"
 )
 
 // WalkFunc receives each object of a walk: id, type, and the path name git's rev-list
@@ -34,7 +35,7 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 			cw.shallow.Add(h)
 		}
 	}
-	w := &walker{r: r, seen: object.NewSet(1 << 10)}
+	w := &walker{r: r, seen: object.NewSet(1 << 10), starts: newTreeStarts(treeStartsBytes)}
 	var others []pending // wanted trees and blobs, and tag targets that are not commits
 	var tags []object.Hash
 	// Peel tags; remember wanted tag objects (reported unless a have also reaches them).
@@ -128,8 +129,14 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 			return err
 		}
 	}
+	if walkDone != nil {
+		walkDone(w.copied)
+	}
 	return nil
 }
+
+// walkDone, set by tests, is told how many tree entries a walk stepped over.
+var walkDone func(copied int)
 
 // slop is how many more commits the walk takes once only uninteresting ones are queued,
 // in case a commit with a skewed (older) date hides interesting history behind it.
@@ -275,10 +282,14 @@ func (q *commitQueue) Pop() any {
 }
 
 type walker struct {
-	r     *Repo
-	seen  *object.Set
-	kids  []pending   // scratch: one tree's new entries
-	ahead *treesAhead // the trees the walk will read next, read on another core (nil: none)
+	r      *Repo
+	seen   *object.Set
+	kids   []pending   // scratch: one tree's new entries
+	ahead  *treesAhead // the trees the walk will read next, read on another core (nil: none)
+	st     pack.Stored // scratch: how the tree read last is stored
+	scan   treeScan
+	starts *treeStarts
+	copied int // tree entries stepped over (treeScan)
 }
 
 type pending struct {
@@ -308,6 +319,7 @@ type aheadTree struct {
 	h    object.Hash
 	t    object.Type
 	data []byte
+	st   pack.Stored
 	err  error
 }
 
@@ -332,6 +344,8 @@ func startTreesAhead(r *Repo, roots []object.Hash, seen *object.Set) *treesAhead
 		defer ra.close()
 		var stack []object.Hash
 		var kids []object.Hash
+		var scan treeScan
+		starts := newTreeStarts(treeStartsBytes)
 		for i, root := range roots {
 			if !seen.Add(root) {
 				continue
@@ -340,26 +354,26 @@ func startTreesAhead(r *Repo, roots []object.Hash, seen *object.Set) *treesAhead
 			for len(stack) > 0 {
 				h := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
-				var t object.Type
-				var data []byte
-				var err error
+				x := aheadTree{h: h}
 				if h == root {
 					sl := ra.take(i)
-					t, data, err = sl.t, sl.data, sl.err
-					sl.data = nil
+					x.t, x.data, x.st, x.err = sl.t, sl.data, sl.st, sl.err
+					sl.data, sl.st = nil, pack.Stored{}
 				} else {
-					t, data, err = r.Read(h)
+					x.t, x.data, x.err = r.readStored(h, &x.st)
 				}
-				if !a.send(aheadTree{h: h, t: t, data: data, err: err}) || err != nil || t != object.Tree {
+				if !a.send(x) || x.err != nil || x.t != object.Tree {
 					return
 				}
 				kids = kids[:0]
-				for len(data) > 0 {
-					mode, _, raw, rest, err := nextTreeEntry(data, hs)
+				for scan.start(x.data, hs, &x.st, starts); ; {
+					mode, _, raw, ok, err := scan.next()
 					if err != nil {
 						return // the walk finds it too, and says so
 					}
-					data = rest
+					if !ok {
+						break
+					}
 					if mode&0o170000 == 0o040000 && seen.AddRaw(raw) {
 						k, _ := object.FromBytes(raw)
 						kids = append(kids, k)
@@ -396,7 +410,7 @@ func (a *treesAhead) send(x aheadTree) bool {
 
 // take returns the next tree read ahead if it is h; ok is false when it is not, or
 // there is none (the worker stopped early), and the walk reads h itself from then on.
-func (a *treesAhead) take(h object.Hash) (object.Type, []byte, error, bool) {
+func (a *treesAhead) take(h object.Hash) (aheadTree, bool) {
 	x, ok := <-a.out
 	if ok {
 		a.mu.Lock()
@@ -405,9 +419,9 @@ func (a *treesAhead) take(h object.Hash) (object.Type, []byte, error, bool) {
 		a.mu.Unlock()
 	}
 	if !ok || x.h != h {
-		return 0, nil, nil, false
+		return aheadTree{}, false
 	}
-	return x.t, x.data, x.err, true
+	return x, true
 }
 
 func (a *treesAhead) close() {
@@ -428,6 +442,7 @@ type treeSlot struct {
 	state atomic.Int32 // 0 queued, 1 claimed, 2 done by the worker
 	t     object.Type
 	data  []byte
+	st    pack.Stored
 	err   error
 }
 
@@ -469,7 +484,7 @@ func startReadAhead(r *Repo, roots []object.Hash) *readAhead {
 			}
 			sl := &ra.slots[i]
 			if sl.state.CompareAndSwap(0, 1) {
-				sl.t, sl.data, sl.err = r.Read(sl.h)
+				sl.t, sl.data, sl.err = r.readStored(sl.h, &sl.st)
 				sl.state.Store(2)
 			}
 		}
@@ -482,7 +497,7 @@ func (ra *readAhead) take(i int) *treeSlot {
 	ra.taken.Store(int64(i))
 	sl := &ra.slots[i]
 	if sl.state.CompareAndSwap(0, 1) {
-		sl.t, sl.data, sl.err = ra.r.Read(sl.h)
+		sl.t, sl.data, sl.err = ra.r.readStored(sl.h, &sl.st)
 		return sl
 	}
 	for sl.state.Load() != 2 {
@@ -505,14 +520,16 @@ func (w *walker) stopAhead() {
 }
 
 // read returns p's object: read ahead, when it is a tree the read-ahead has, else read.
+// w.st says how it is stored.
 func (w *walker) read(p pending) (object.Type, []byte, error) {
 	if w.ahead != nil && p.t != object.Blob {
-		if t, data, err, ok := w.ahead.take(p.h); ok {
-			return t, data, err
+		if x, ok := w.ahead.take(p.h); ok {
+			w.st = x.st
+			return x.t, x.data, x.err
 		}
 		w.stopAhead()
 	}
-	return w.r.Read(p.h)
+	return w.r.readStored(p.h, &w.st)
 }
 
 // visit reports start (unless seen) and every object below it not seen yet, depth first
@@ -567,12 +584,15 @@ func (w *walker) visit(start object.Hash, path string, fn WalkFunc) error {
 			}
 		case object.Tree:
 			w.kids = w.kids[:0]
-			for len(data) > 0 {
-				mode, name, raw, rest, err := nextTreeEntry(data, hs)
+			for w.scan.start(data, hs, &w.st, w.starts); ; {
+				mode, name, raw, ok, err := w.scan.next()
 				if err != nil {
 					return fmt.Errorf("walk %s: %w", p.h, err)
 				}
-				data = rest
+				if !ok {
+					w.copied += w.scan.copied
+					break
+				}
 				if mode&0o170000 == 0o160000 || !w.seen.AddRaw(raw) {
 					continue // a gitlink lives in the submodule's repository
 				}

@@ -287,21 +287,67 @@ func (p *Pack) ReadAt(off int64, resolve ResolveFunc) (object.Type, []byte, erro
 	if resolve != nil {
 		chain = func(h object.Hash, _ int) (object.Type, []byte, error) { return resolve(h) }
 	}
-	return p.readAt(off, 0, chain)
+	return p.readAt(off, 0, chain, nil)
 }
 
 // ReadChain is Read for a read that is itself resolving a base for depth deltas waiting
 // on h (0 for an object asked for directly): the chain found here counts on top of
 // depth, and resolve is told the depth reached when a base lies outside the pack.
 func (p *Pack) ReadChain(h object.Hash, depth int, resolve ChainFunc) (object.Type, []byte, error) {
+	return p.ReadStored(h, depth, resolve, nil)
+}
+
+// Stored says how an object read is kept in its pack, for a reader that can use what a
+// delta copies: a walk of trees need not look again at the entries a tree's delta copied
+// from a tree the walk has already looked at.
+type Stored struct {
+	Pack    *Pack
+	Off     int64  // where the object's entry starts
+	BaseOff int64  // where its delta base's entry starts; -1 when stored whole, or on a base outside the pack
+	Copies  []Copy // the delta's copy instructions, when BaseOff >= 0
+}
+
+// ReadStored is ReadChain that also tells st (when not nil) how h is stored. st.Copies
+// is reused.
+func (p *Pack) ReadStored(h object.Hash, depth int, resolve ChainFunc, st *Stored) (object.Type, []byte, error) {
 	i := p.Idx.Find(h)
 	if i < 0 {
 		return 0, nil, ErrNotFound
 	}
-	return p.readAt(p.Idx.Offset(i), depth, resolve)
+	return p.readAt(p.Idx.Offset(i), depth, resolve, st)
 }
 
-func (p *Pack) readAt(off int64, depth int, resolve ChainFunc) (object.Type, []byte, error) {
+// stored fills st for the entry at off, read from the base cache: its delta is inflated
+// again for its copy instructions.
+func (p *Pack) stored(off int64, st *Stored) error {
+	e, raw, err := p.loadEntry(off)
+	if err != nil {
+		return err
+	}
+	switch e.t {
+	case object.OfsDelta:
+		st.BaseOff = e.baseOff
+	case object.RefDelta:
+		j := p.Idx.Find(e.baseHash)
+		if j < 0 {
+			return nil
+		}
+		st.BaseOff = p.Idx.Offset(j)
+	default:
+		return nil
+	}
+	delta, err := p.inflateEntry(e, raw)
+	if err != nil {
+		return err
+	}
+	st.Copies = AppendCopies(st.Copies, delta)
+	return nil
+}
+
+func (p *Pack) readAt(off int64, depth int, resolve ChainFunc, st *Stored) (object.Type, []byte, error) {
+	if st != nil {
+		st.Pack, st.Off, st.BaseOff, st.Copies = p, off, -1, st.Copies[:0]
+	}
 	// Walk down to a base, remembering the deltas on the way, then apply them upwards.
 	var chain []entry
 	var raws [][]byte
@@ -310,9 +356,15 @@ func (p *Pack) readAt(off int64, depth int, resolve ChainFunc) (object.Type, []b
 	var t object.Type
 	var data []byte
 	cur := off
+	outside := false // the chain's base came from resolve
 	for {
 		if ct, cd, ok := p.cachedBase(cur); ok {
 			t, data = ct, cd
+			if cur == off && st != nil {
+				if err := p.stored(off, st); err != nil {
+					return 0, nil, err
+				}
+			}
 			break
 		}
 		e, raw, err := p.loadEntry(cur)
@@ -358,7 +410,14 @@ func (p *Pack) readAt(off int64, depth int, resolve ChainFunc) (object.Type, []b
 		if t, data, err = resolve(e.baseHash, depth+len(chain)); err != nil {
 			return 0, nil, fmt.Errorf("delta base %s: %w", e.baseHash, err)
 		}
+		outside = true
 		break
+	}
+	if st != nil && len(chain) > 0 && (len(chain) > 1 || !outside) {
+		st.BaseOff = cur
+		if len(chain) > 1 {
+			st.BaseOff = chainOffs[1]
+		}
 	}
 	for k := len(chain) - 1; k >= 0; k-- {
 		delta, err := p.inflateEntry(chain[k], raws[k])
@@ -367,6 +426,9 @@ func (p *Pack) readAt(off int64, depth int, resolve ChainFunc) (object.Type, []b
 		}
 		if data, err = ApplyDelta(data, delta); err != nil {
 			return 0, nil, fmt.Errorf("delta at offset %d: %w", chainOffs[k], err)
+		}
+		if k == 0 && st != nil && st.BaseOff >= 0 {
+			st.Copies = AppendCopies(st.Copies, delta)
 		}
 		if k > 0 {
 			p.cacheBase(chainOffs[k], t, data)
