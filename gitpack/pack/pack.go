@@ -52,6 +52,8 @@ type Pack struct {
 	offsOnce   sync.Once
 	sortedOffs []int64 // entry offsets in pack order (lazy)
 	offPos     []int   // index position of each
+	ranksOnce  sync.Once
+	rankOf     []int32 // rank in pack order of each index position (lazy)
 }
 
 // Open opens pack-X.pack with its pack-X.idx.

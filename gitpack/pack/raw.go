@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"io"
 	"sort"
+	"sync"
 
 	"git-remote-object-store/gitpack/object"
 )
@@ -53,77 +54,132 @@ func (p *Pack) Entry(i int) (Entry, error) {
 // reading through the gaps.
 const sparseGap = 16 << 10
 
+// Entries reads in two halves at once from entriesSplitCount entries spread over
+// entriesSplitSpan bytes (variables for tests).
+var (
+	entriesSplitCount       = 4096
+	entriesSplitSpan  int64 = 16 << 20
+)
+
 func (p *Pack) Entries(is []int) ([]Entry, error) {
-	order := make([]int, len(is))
-	for k := range order {
-		order[k] = k
-	}
-	sort.Slice(order, func(a, b int) bool { return p.Idx.Offset(is[order[a]]) < p.Idx.Offset(is[order[b]]) })
 	out := make([]Entry, len(is))
 	if len(is) == 0 {
 		return out, nil
 	}
-	start := p.Idx.Offset(is[order[0]])
+	// Pack order without sorting: mark each wanted entry's rank among the pack's
+	// offsets, then read the marks in order.
+	offs, _ := p.offsets()
+	ranks := p.ranks()
+	want := make([]int32, len(offs)) // k+1 at the rank of is[k]
+	for k, i := range is {
+		if i < 0 || i >= len(ranks) {
+			return nil, fmt.Errorf("%w: index position %d of %d", ErrCorrupt, i, len(ranks))
+		}
+		want[ranks[i]] = int32(k) + 1
+	}
+	order := make([]int32, 0, len(is)) // ranks, in pack order
+	for r, k := range want {
+		if k != 0 {
+			order = append(order, int32(r))
+		}
+	}
+	if len(order) != len(is) {
+		return nil, fmt.Errorf("entries: an index position is asked for twice")
+	}
+	// Two halves of the bytes, read at once: a first push reads every header of a pack
+	// of hundreds of megabytes.
+	cut := len(order)
+	if span := offs[order[len(order)-1]] - offs[order[0]]; len(order) >= entriesSplitCount && span >= entriesSplitSpan {
+		mid := offs[order[0]] + span/2
+		cut = sort.Search(len(order), func(j int) bool { return offs[order[j]] >= mid })
+	}
+	var wg sync.WaitGroup
+	var errs [2]error
+	if cut < len(order) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[1] = p.readEntries(order[cut:], want, is, out)
+		}()
+	}
+	errs[0] = p.readEntries(order[:cut], want, is, out)
+	wg.Wait()
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	if errs[1] != nil {
+		return nil, errs[1]
+	}
+	return out, nil
+}
+
+// readEntries fills out for the entries at ranks order (ascending), which want maps to
+// their place in is and out.
+func (p *Pack) readEntries(order []int32, want []int32, is []int, out []Entry) error {
+	offs, _ := p.offsets()
+	start := offs[order[0]]
 	bufSize := 1 << 20
-	if span := p.Idx.Offset(is[order[len(order)-1]]) - start; span/int64(len(is)) > sparseGap {
+	if span := offs[order[len(order)-1]] - start; span/int64(len(order)) > sparseGap {
 		bufSize = 16 << 10
 	}
 	br := bufio.NewReaderSize(io.NewSectionReader(p.f, start, p.size-start), bufSize)
 	pos := start
 	hs := p.fmt.Size()
-	for _, k := range order {
+	trailer := p.size - int64(hs)
+	for _, r := range order {
+		k := want[r] - 1
 		i := is[k]
-		off := p.Idx.Offset(i)
+		off := offs[r]
 		if off < pos {
-			return nil, fmt.Errorf("%w: entry offsets overlap at %d", ErrCorrupt, off)
+			return fmt.Errorf("%w: entry offsets overlap at %d", ErrCorrupt, off)
 		}
 		if off-pos > int64(bufSize) {
 			br.Reset(io.NewSectionReader(p.f, off, p.size-off))
 			pos = off
 		}
 		if _, err := br.Discard(int(off - pos)); err != nil {
-			return nil, fmt.Errorf("%w: entry at %d: %v", ErrCorrupt, off, err)
+			return fmt.Errorf("%w: entry at %d: %v", ErrCorrupt, off, err)
 		}
 		t, size, n, err := ReadEntryHeader(br)
 		if err != nil {
-			return nil, fmt.Errorf("entry at %d: %w", off, err)
+			return fmt.Errorf("entry at %d: %w", off, err)
 		}
 		pos = off + int64(n)
-		e := Entry{Offset: off, Kind: t, Size: size, CRC: p.Idx.CRC(i)}
+		e := Entry{Offset: off, Kind: t, Size: size, CRC: p.Idx.CRC(i), End: trailer}
+		if int(r)+1 < len(offs) {
+			e.End = offs[r+1]
+		}
 		switch t {
 		case object.OfsDelta:
 			d, m, err := ReadOfsDistance(br)
 			if err != nil {
-				return nil, fmt.Errorf("entry at %d: %w", off, err)
+				return fmt.Errorf("entry at %d: %w", off, err)
 			}
 			pos += int64(m)
 			if d <= 0 || d >= off {
-				return nil, fmt.Errorf("%w: delta base offset out of range at %d", ErrCorrupt, off)
+				return fmt.Errorf("%w: delta base offset out of range at %d", ErrCorrupt, off)
 			}
 			e.BaseOff = off - d
 			h, ok := p.HashAt(e.BaseOff)
 			if !ok {
-				return nil, fmt.Errorf("%w: delta base offset %d is not an object", ErrCorrupt, e.BaseOff)
+				return fmt.Errorf("%w: delta base offset %d is not an object", ErrCorrupt, e.BaseOff)
 			}
 			e.BaseHash = h
 		case object.RefDelta:
 			raw := make([]byte, hs)
 			if _, err := io.ReadFull(br, raw); err != nil {
-				return nil, fmt.Errorf("%w: truncated delta base id at %d", ErrCorrupt, off)
+				return fmt.Errorf("%w: truncated delta base id at %d", ErrCorrupt, off)
 			}
 			pos += int64(hs)
 			e.BaseHash, _ = object.FromBytes(raw)
 		}
 		e.Data = pos
-		if e.End, err = p.entryEnd(off); err != nil {
-			return nil, err
-		}
 		if e.End <= e.Data {
-			return nil, fmt.Errorf("%w: empty entry at %d", ErrCorrupt, off)
+			return fmt.Errorf("%w: empty entry at %d", ErrCorrupt, off)
 		}
 		out[k] = e
 	}
-	return out, nil
+	return nil
 }
 
 // offsets is the pack's entry offsets in pack order, with the index position of each.
@@ -142,6 +198,18 @@ func (p *Pack) offsets() ([]int64, []int) {
 		p.sortedOffs, p.offPos = offs, pos
 	})
 	return p.sortedOffs, p.offPos
+}
+
+// ranks is, for each index position, the rank of its entry in pack order.
+func (p *Pack) ranks() []int32 {
+	p.ranksOnce.Do(func() {
+		_, pos := p.offsets()
+		p.rankOf = make([]int32, len(pos))
+		for r, i := range pos {
+			p.rankOf[i] = int32(r)
+		}
+	})
+	return p.rankOf
 }
 
 // entryEnd is where the entry at off ends: the next entry, or the trailer.

@@ -142,3 +142,39 @@ func (c *countedReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	c.n++
 	return c.r.ReadAt(p, off)
 }
+
+// TestEntriesInHalves: read in two halves at once or in one pass, in any order asked,
+// Entries says what Entry says of each.
+func TestEntriesInHalves(t *testing.T) {
+	p, _ := entriesPack(t, 300)
+	want := make([]Entry, 300)
+	for i := range want {
+		e, err := p.Entry(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = e
+	}
+	defer func(n int, s int64) { entriesSplitCount, entriesSplitSpan = n, s }(entriesSplitCount, entriesSplitSpan)
+	for _, split := range []bool{false, true} {
+		if split {
+			entriesSplitCount, entriesSplitSpan = 2, 1
+		}
+		is := rand.New(rand.NewPCG(3, 4)).Perm(300)[:200]
+		got, err := p.Entries(is)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, i := range is {
+			if got[k] != want[i] {
+				t.Fatalf("split %v: entry of position %d: %+v, want %+v", split, i, got[k], want[i])
+			}
+		}
+		if _, err := p.Entries([]int{5, 7, 5}); err == nil {
+			t.Fatalf("split %v: a position asked for twice was not refused", split)
+		}
+		if _, err := p.Entries([]int{300}); err == nil {
+			t.Fatalf("split %v: a position past the index was not refused", split)
+		}
+	}
+}
