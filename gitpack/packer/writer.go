@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,7 +23,8 @@ type Source interface {
 }
 
 // Locator is implemented by sources whose objects may already be packed: their stored
-// entries are then copied without inflating them (git pack-objects' reuse).
+// entries are then copied without inflating them (git pack-objects' reuse). Locate is
+// called from more than one goroutine at once.
 type Locator interface {
 	Locate(h object.Hash) (*pack.Pack, int, bool)
 }
@@ -218,21 +220,47 @@ func planReuse(loc Locator, objs []Object, plans []plan, ids *idIndex) {
 		is    []int   // index positions in the pack
 		which []int32 // the plans they are for
 	}
-	byPack := map[*pack.Pack]*located{}
-	for i := range objs {
-		if plans[i].how == duplicate {
-			continue
+	// Located in two halves at once: a binary search of an index for each object.
+	locate := func(from, to int) map[*pack.Pack]*located {
+		byPack := map[*pack.Pack]*located{}
+		for i := from; i < to; i++ {
+			if plans[i].how == duplicate {
+				continue
+			}
+			p, k, ok := loc.Locate(objs[i].Hash)
+			if !ok {
+				continue
+			}
+			l := byPack[p]
+			if l == nil {
+				l = &located{}
+				byPack[p] = l
+			}
+			l.is, l.which = append(l.is, k), append(l.which, int32(i))
 		}
-		p, k, ok := loc.Locate(objs[i].Hash)
-		if !ok {
-			continue
+		return byPack
+	}
+	half := len(objs)
+	if len(objs) >= 1<<14 {
+		half /= 2
+	}
+	var second map[*pack.Pack]*located
+	var wg sync.WaitGroup
+	if half < len(objs) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			second = locate(half, len(objs))
+		}()
+	}
+	byPack := locate(0, half)
+	wg.Wait()
+	for p, l2 := range second {
+		if l := byPack[p]; l != nil {
+			l.is, l.which = append(l.is, l2.is...), append(l.which, l2.which...)
+		} else {
+			byPack[p] = l2
 		}
-		l := byPack[p]
-		if l == nil {
-			l = &located{}
-			byPack[p] = l
-		}
-		l.is, l.which = append(l.is, k), append(l.which, int32(i))
 	}
 	for p, l := range byPack {
 		entries, err := p.Entries(l.is)
