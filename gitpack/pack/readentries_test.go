@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 
 	"git-remote-object-store/gitpack/object"
@@ -96,9 +97,9 @@ func TestReadEntries(t *testing.T) {
 			}
 			data := make([][]byte, len(es))
 			counted := p.f.(*countedReaderAt)
-			counted.n = 0
+			counted.n.Store(0)
 			err := p.ReadEntries(es, data)
-			reads := counted.n
+			reads := int(counted.n.Load())
 			if tt.bad != nil {
 				if err == nil {
 					t.Fatal("a damaged entry was read")
@@ -133,13 +134,14 @@ func TestReadEntriesCorrupt(t *testing.T) {
 	}
 }
 
+// countedReaderAt counts reads; as any io.ReaderAt, it is read from goroutines at once.
 type countedReaderAt struct {
 	r io.ReaderAt
-	n int
+	n atomic.Int64
 }
 
 func (c *countedReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	c.n++
+	c.n.Add(1)
 	return c.r.ReadAt(p, off)
 }
 
