@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"git-remote-object-store/gitpack"
 	"git-remote-object-store/gitpack/object"
@@ -84,8 +85,19 @@ func TestWalkStepsOverCopiedEntries(t *testing.T) {
 	}
 	head := hashes(t, r, dir, "main")
 	ahead := walkList(t, dir, head)
+	// The first half of the commits taken slowly: their trees are walked before the last
+	// commit is known, the rest read ahead once all are.
+	taken := 0
+	restore := gitpack.SlowCommitWalk(func() {
+		if taken++; taken < 20 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	slow := walkList(t, dir, head)
+	restore()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	if alone := walkList(t, dir, head); alone != ahead {
-		t.Fatal("the walk's order differs with and without reading ahead")
+	alone := walkList(t, dir, head)
+	if alone != ahead || alone != slow {
+		t.Fatal("the walk's order differs with trees walked beside the commits, after them, or read ahead")
 	}
 }

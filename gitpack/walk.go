@@ -38,8 +38,10 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 	w := &walker{r: r, seen: object.NewSet(1 << 10), starts: newTreeStarts(treeStartsBytes)}
 	var others []pending // wanted trees and blobs, and tag targets that are not commits
 	var tags []object.Hash
+	anyBad := false
 	// Peel tags; remember wanted tag objects (reported unless a have also reaches them).
 	add := func(h object.Hash, bad bool) error {
+		anyBad = anyBad || bad
 		for range 64 {
 			t, data, err := r.Read(h)
 			if err != nil {
@@ -79,16 +81,15 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 			return err
 		}
 	}
+	if !anyBad && runtime.GOMAXPROCS(0) >= 2 {
+		return w.whole(cw, tags, others, fn)
+	}
 	commits, err := cw.run()
+	if err == nil {
+		err = cw.whole(commits)
+	}
 	if err != nil {
 		return err
-	}
-	for _, c := range commits {
-		if cw.info[c].shallow {
-			// What is sent must be whole: the other side would hold a commit
-			// without the parents it names.
-			return &ShallowError{Commit: c}
-		}
 	}
 	// Everything the edge commits' trees hold is on the other side already.
 	for _, c := range commits {
@@ -124,6 +125,22 @@ func (r *Repo) ReachableObjects(wants, haves []object.Hash, fn WalkFunc) error {
 		}
 	}
 	w.stopAhead()
+	return w.finish(others, fn)
+}
+
+// whole refuses a list of commits one of which is on the shallow boundary: what is sent
+// must be whole, and the other side would hold a commit without the parents it names.
+func (cw *commitWalk) whole(commits []object.Hash) error {
+	for _, c := range commits {
+		if cw.info[c].shallow {
+			return &ShallowError{Commit: c}
+		}
+	}
+	return nil
+}
+
+// finish walks what was wanted that is not a commit, last, as rev-list lists it.
+func (w *walker) finish(others []pending, fn WalkFunc) error {
 	for _, o := range others {
 		if err := w.visit(o.h, "", fn); err != nil {
 			return err
@@ -158,6 +175,7 @@ type commitWalk struct {
 	shallow *object.Set // the shallow boundary (nil in a complete repository)
 	info    map[object.Hash]*commitInfo
 	queue   commitQueue
+	taken   func(c object.Hash) // told of each interesting commit as the walk takes it (may be nil)
 }
 
 func (cw *commitWalk) load(h object.Hash, data []byte) (*commitInfo, error) {
@@ -244,6 +262,9 @@ func (cw *commitWalk) run() ([]object.Hash, error) {
 		}
 		if !ci.bad {
 			popped = append(popped, q.h)
+			if cw.taken != nil {
+				cw.taken(q.h)
+			}
 			left = slop
 			continue
 		}

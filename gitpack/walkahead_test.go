@@ -2,6 +2,7 @@ package gitpack_test
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -65,5 +66,35 @@ func TestWalkReadAheadOutOfStep(t *testing.T) {
 	}
 	if !strings.Contains(ahead, sub+" blob a") {
 		t.Fatalf("the odd entry is not listed as a file:\n%s", ahead)
+	}
+}
+
+// TestWalkStopsOnCallbackError: an error from the callback ends the walk with that
+// error, whether it comes while commits or trees are reported, with the trees walked
+// beside the commits (two cores) or after them (one).
+func TestWalkStopsOnCallbackError(t *testing.T) {
+	dir := richRepo(t, "sha1")
+	r := open(t, dir)
+	wants := hashes(t, r, dir, "main", "side")
+	total := 0
+	if err := r.ReachableObjects(wants, nil, func(object.Hash, object.Type, string) error { total++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	stop := errors.New("enough")
+	for _, procs := range []int{2, 1} {
+		old := runtime.GOMAXPROCS(procs)
+		for _, at := range []int{1, 3, total / 2, total} {
+			n := 0
+			err := r.ReachableObjects(wants, nil, func(object.Hash, object.Type, string) error {
+				if n++; n == at {
+					return stop
+				}
+				return nil
+			})
+			if !errors.Is(err, stop) || n != at {
+				t.Errorf("procs %d, stop at %d of %d: err %v after %d calls", procs, at, total, err, n)
+			}
+		}
+		runtime.GOMAXPROCS(old)
 	}
 }
